@@ -1,0 +1,735 @@
+//! Reading reports for the union and the enterprise: the facts the policy needs, the union's
+//! internal view, the enterprise's confidential view, the queues (keyset pagination: no
+//! `OFFSET`, no `COUNT(*)`), duplicate candidates, the inbox.
+
+use super::Db;
+use crate::{
+    db_run,
+    domain::{
+        category::Category,
+        policy::ReportFacts,
+        report::{ReportState, Severity},
+    },
+    views::{
+        EnterpriseReportView, EventView, EvidenceView, ExtensionView, InboxItem,
+        InternalReportView, MessageView, NoticeView, PhotoRef, QueueItem, QueuePage,
+        RectificationView,
+    },
+};
+use uuid::Uuid;
+
+/// SQL for "overdue" (mirrors [`report_overdue`]); binds `$NOW`.
+pub const OVERDUE_SQL: &str = "(r.state IN ('notice_sent', 'acknowledged') AND (r.fix_due_at < $NOW OR (r.state = 'notice_sent' AND r.ack_due_at < $NOW)))";
+/// SQL for "still open" (mirrors `workflow::is_open`).
+pub const OPEN_SQL: &str = "r.state NOT IN ('closed', 'rejected')";
+
+/// A report's facts for the policy, plus what pages need to pick the right view.
+pub async fn facts(db: &Db, id: Uuid) -> Result<Option<ReportFacts>, sqlx::Error> {
+    let row: Option<(
+        String,
+        Option<String>,
+        Option<Uuid>,
+        bool,
+        Option<Uuid>,
+        String,
+    )> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT district_code, industry_code, enterprise_id, is_coal_mine, assignee_id, state FROM reports WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    })?;
+    Ok(row.map(
+        |(district, industry, enterprise, is_coal_mine, assignee, state)| ReportFacts {
+            district,
+            industry,
+            enterprise,
+            is_coal_mine,
+            assignee,
+            state: ReportState::parse(&state).unwrap_or(ReportState::Submitted),
+        },
+    ))
+}
+
+/// The report a photo belongs to, and the photo's kind.
+pub async fn photo_report(db: &Db, photo: Uuid) -> Result<Option<(Uuid, String)>, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_as(
+        "SELECT report_id, kind FROM report_photos WHERE id = $1"
+    )
+    .bind(photo)
+    .fetch_optional(pool)
+    .await)
+}
+
+/// A stored-file key of a photo: `thumb`, `display` or `original`.
+pub async fn photo_key(db: &Db, photo: Uuid, size: &str) -> Result<Option<String>, sqlx::Error> {
+    let sql = match size {
+        "thumb" => "SELECT thumb_key FROM report_photos WHERE id = $1",
+        "display" => "SELECT display_key FROM report_photos WHERE id = $1",
+        _ => "SELECT original_key FROM photo_evidence WHERE photo_id = $1",
+    };
+    db_run!(db, |pool| sqlx::query_scalar(sql)
+        .bind(photo)
+        .fetch_optional(pool)
+        .await)
+}
+
+async fn photos(db: &Db, id: Uuid) -> Result<Vec<PhotoRef>, sqlx::Error> {
+    let rows: Vec<(Uuid, String, i32, i32)> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT id, kind, display_width, display_height FROM report_photos WHERE report_id = $1 ORDER BY kind, position"
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, kind, width, height)| PhotoRef {
+            id,
+            kind,
+            width,
+            height,
+        })
+        .collect())
+}
+
+async fn notice(db: &Db, id: Uuid) -> Result<Option<NoticeView>, sqlx::Error> {
+    type Row = (
+        i64,
+        String,
+        String,
+        i64,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let row: Option<Row> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT sent_at, responsible_person, measures, deadline_at, standard, acceptance_person,
+                plan_goal, plan_resources, plan_people, plan_safety, plan_emergency
+         FROM notices WHERE report_id = $1 ORDER BY sent_at DESC, id DESC LIMIT 1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    })?;
+    Ok(row.map(|r| NoticeView {
+        sent_at: r.0,
+        responsible_person: r.1,
+        measures: r.2,
+        deadline_at: r.3,
+        standard: r.4,
+        acceptance_person: r.5,
+        plan_goal: r.6,
+        plan_resources: r.7,
+        plan_people: r.8,
+        plan_safety: r.9,
+        plan_emergency: r.10,
+    }))
+}
+
+async fn rectifications(db: &Db, id: Uuid) -> Result<Vec<RectificationView>, sqlx::Error> {
+    let rows: Vec<(i64, String)> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT submitted_at, note FROM rectifications WHERE report_id = $1 ORDER BY submitted_at, id"
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(submitted_at, note)| RectificationView { submitted_at, note })
+        .collect())
+}
+
+async fn extension(db: &Db, id: Uuid) -> Result<Option<ExtensionView>, sqlx::Error> {
+    let row: Option<(i64, i64, String, Option<bool>)> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT requested_at, requested_until, reason, granted FROM extension_requests WHERE report_id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    })?;
+    Ok(row.map(
+        |(requested_at, requested_until, reason, granted)| ExtensionView {
+            requested_at,
+            requested_until,
+            reason,
+            granted,
+        },
+    ))
+}
+
+/// Who reads a timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Union,
+    Enterprise,
+}
+
+async fn timeline(db: &Db, id: Uuid, audience: Audience) -> Result<Vec<EventView>, sqlx::Error> {
+    type Row = (
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+    );
+    let rows: Vec<Row> = db_run!(db, |pool| sqlx::query_as(
+        "SELECT e.at, e.actor, u.display_name, e.from_state, e.to_state, e.note, e.visibility
+         FROM report_events e LEFT JOIN users u ON u.id = e.actor_user_id
+         WHERE e.report_id = $1 ORDER BY e.at, e.id"
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| match audience {
+            Audience::Union => true,
+            // The enterprise sees the steps it takes part in; nothing the reporter or the union
+            // said among themselves, and no names.
+            Audience::Enterprise => r.6 == "all" || r.6 == "enterprise",
+        })
+        .map(|(at, actor, name, from, to, note, _)| EventView {
+            at,
+            actor,
+            actor_name: if audience == Audience::Union {
+                name
+            } else {
+                None
+            },
+            from_state: from.as_deref().and_then(ReportState::parse),
+            to_state: to.as_deref().and_then(ReportState::parse),
+            note,
+        })
+        .collect())
+}
+
+/// The thread between the reporter and the union.
+pub async fn messages(db: &Db, id: Uuid) -> Result<Vec<MessageView>, sqlx::Error> {
+    let rows: Vec<(i64, bool, String)> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT at, from_reporter, body FROM report_messages WHERE report_id = $1 ORDER BY at, id"
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, from_reporter, body)| MessageView {
+            at,
+            from_reporter,
+            body,
+        })
+        .collect())
+}
+
+type CoreRow = (
+    Uuid,
+    String,
+    bool,
+    String,
+    Option<String>,
+    bool,
+    String,
+    String,
+    Option<Uuid>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
+
+async fn core(db: &Db, id: Uuid) -> Result<Option<CoreRow>, sqlx::Error> {
+    db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT r.id, r.state, r.urgent, r.severity, r.grade, r.supervised, r.category, r.answers, r.enterprise_id, e.name,
+                r.district_code, r.site, r.closure_reason, r.created_at, r.ack_due_at, r.fix_due_at
+         FROM reports r LEFT JOIN enterprises e ON e.id = r.enterprise_id WHERE r.id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    })
+}
+
+/// The union's view (no reporter identity: that takes the reveal action).
+pub async fn internal_view(
+    db: &Db,
+    id: Uuid,
+    lang: crate::i18n::Lang,
+) -> Result<Option<InternalReportView>, sqlx::Error> {
+    let Some(c) = core(db, id).await? else {
+        return Ok(None);
+    };
+    type More = (
+        Option<String>,
+        Option<String>,
+        Option<f64>,
+        Option<f64>,
+        Option<Uuid>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+    );
+    let more: More = db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT r.address, r.description, r.lat, r.lon, r.assignee_id, u.display_name, r.routed_by, r.confirm_due_at
+         FROM reports r LEFT JOIN users u ON u.id = r.assignee_id WHERE r.id = $1"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    })?;
+    let named: bool = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) > 0 FROM report_reporters WHERE report_id = $1"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)?;
+    let linked: bool = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) > 0 FROM account_reports WHERE report_id = $1"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)?;
+    type Ev = (
+        Uuid,
+        String,
+        i64,
+        i32,
+        i32,
+        Option<String>,
+        Option<f64>,
+        Option<f64>,
+        Option<String>,
+        Option<String>,
+    );
+    let evidence: Vec<Ev> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT e.photo_id, e.original_key, e.received_bytes, e.original_width, e.original_height, e.exif_taken_at,
+                e.exif_lat, e.exif_lon, e.client_sha256, e.client_taken_at
+         FROM photo_evidence e JOIN report_photos p ON p.id = e.photo_id WHERE p.report_id = $1 ORDER BY p.kind, p.position"
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    })?;
+    Ok(Some(InternalReportView {
+        id: c.0,
+        state: ReportState::parse(&c.1).unwrap_or(ReportState::Submitted),
+        urgent: c.2,
+        severity: Severity::parse(&c.3).unwrap_or(Severity::Immediate),
+        grade: c.4,
+        supervised: c.5,
+        answers: describe_answers(&c.6, &c.7, lang),
+        category: c.6,
+        enterprise_id: c.8,
+        enterprise_name: c.9,
+        district_code: c.10,
+        site: c.11,
+        closure_reason: c.12,
+        created_at: c.13,
+        ack_due_at: c.14,
+        fix_due_at: c.15,
+        address: more.0,
+        description: more.1,
+        location: more.2.zip(more.3),
+        assignee: more.4.zip(more.5),
+        routed_by: more.6,
+        confirm_due_at: more.7,
+        named,
+        linked_to_account: linked,
+        photos: photos(db, id).await?,
+        evidence: evidence
+            .into_iter()
+            .map(|e| EvidenceView {
+                photo_id: e.0,
+                sha256: e.1,
+                received_bytes: e.2,
+                original_size: (e.3, e.4),
+                taken_at: e.5,
+                exif_location: e.6.zip(e.7),
+                client_sha256: e.8,
+                client_taken_at: e.9,
+            })
+            .collect(),
+        notice: notice(db, id).await?,
+        rectifications: rectifications(db, id).await?,
+        extension: extension(db, id).await?,
+        timeline: timeline(db, id, Audience::Union).await?,
+        messages: messages(db, id).await?,
+    }))
+}
+
+/// The enterprise's view: built here and only here; see [`EnterpriseReportView`].
+pub async fn enterprise_view(
+    db: &Db,
+    id: Uuid,
+    lang: crate::i18n::Lang,
+) -> Result<Option<EnterpriseReportView>, sqlx::Error> {
+    let Some(c) = core(db, id).await? else {
+        return Ok(None);
+    };
+    let (Some(enterprise_id), Some(enterprise_name)) = (c.8, c.9) else {
+        return Ok(None);
+    };
+    Ok(Some(EnterpriseReportView {
+        id: c.0,
+        state: ReportState::parse(&c.1).unwrap_or(ReportState::Submitted),
+        urgent: c.2,
+        grade: c.4,
+        supervised: c.5,
+        answers: describe_answers(&c.6, &c.7, lang),
+        category: c.6,
+        enterprise_id,
+        enterprise_name,
+        site: c.11,
+        ack_due_at: c.14,
+        fix_due_at: c.15,
+        photos: photos(db, id).await?,
+        notice: notice(db, id).await?,
+        rectifications: rectifications(db, id).await?,
+        extension: extension(db, id).await?,
+        timeline: timeline(db, id, Audience::Enterprise).await?,
+    }))
+}
+
+/// Which reports a queue shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct QueueQuery {
+    /// Only reports assigned to this person (“my queue”).
+    pub assignee: Option<Uuid>,
+    /// Only this district.
+    pub district: Option<String>,
+    /// Only these enterprises (an officer's queue; also a filter).
+    pub enterprises: Option<Vec<Uuid>>,
+    /// Only reports the enterprise has been sent a notice about.
+    pub noticed_only: bool,
+    /// A state, or `None` for every open report (`Some("all")` for everything).
+    pub state: Option<String>,
+    pub grade: Option<String>,
+    pub category: Option<String>,
+    pub overdue: bool,
+    pub urgent: bool,
+    /// Coverage of an inspector (district, industry) the queue is limited to, if any.
+    pub coverage: Option<Vec<(String, String)>>,
+    /// The cursor from the previous page.
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+/// How many rows a queue page holds.
+pub const QUEUE_PAGE: i64 = 20;
+
+enum Bind {
+    Text(String),
+    Id(Uuid),
+    Int(i64),
+    Bool(bool),
+}
+
+/// Parses a cursor `u.created_at.id`.
+fn parse_cursor(c: &str) -> Option<(bool, i64, Uuid)> {
+    let mut parts = c.splitn(3, '.');
+    let urgent = parts.next()? == "1";
+    let at = parts.next()?.parse().ok()?;
+    let id = Uuid::parse_str(parts.next()?).ok()?;
+    Some((urgent, at, id))
+}
+
+/// The SQL and parameters of a queue page (public so the benchmark can show its plan).
+pub fn queue_sql(q: &QueueQuery, now: i64) -> (String, Vec<(String, String)>) {
+    let (sql, binds) = build_queue(q, now);
+    let shown = binds
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let v = match b {
+                Bind::Text(s) => format!("'{s}'"),
+                Bind::Id(u) => format!("'{u}'"),
+                Bind::Int(n) => n.to_string(),
+                Bind::Bool(b) => b.to_string(),
+            };
+            (format!("${}", i + 1), v)
+        })
+        .collect();
+    (sql, shown)
+}
+
+fn build_queue(q: &QueueQuery, now: i64) -> (String, Vec<Bind>) {
+    let mut conds: Vec<String> = Vec::new();
+    let mut binds: Vec<Bind> = Vec::new();
+    let param = |b: Bind, binds: &mut Vec<Bind>| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    if let Some(a) = q.assignee {
+        let p = param(Bind::Id(a), &mut binds);
+        conds.push(format!("r.assignee_id = {p}"));
+    }
+    if let Some(d) = &q.district {
+        let p = param(Bind::Text(d.clone()), &mut binds);
+        conds.push(format!("r.district_code = {p}"));
+    }
+    if let Some(es) = &q.enterprises {
+        if es.is_empty() {
+            conds.push("1 = 0".into());
+        } else {
+            let ps: Vec<String> = es.iter().map(|e| param(Bind::Id(*e), &mut binds)).collect();
+            conds.push(format!("r.enterprise_id IN ({})", ps.join(", ")));
+        }
+    }
+    if let Some(cov) = &q.coverage {
+        let mut ors = Vec::new();
+        for (d, i) in cov {
+            let pd = param(Bind::Text(d.clone()), &mut binds);
+            let pi = param(Bind::Text(i.clone()), &mut binds);
+            ors.push(format!(
+                "(r.district_code = {pd} AND r.industry_code = {pi})"
+            ));
+        }
+        conds.push(if ors.is_empty() {
+            "1 = 0".into()
+        } else {
+            format!("({})", ors.join(" OR "))
+        });
+    }
+    if q.noticed_only {
+        conds.push("r.state IN ('notice_sent', 'acknowledged', 'rectification_submitted', 'verified', 'closed', 'reopened')".into());
+    }
+    match q.state.as_deref() {
+        None | Some("") | Some("open") => conds.push(OPEN_SQL.into()),
+        Some("all") => {}
+        Some(s) => {
+            let p = param(Bind::Text(s.to_string()), &mut binds);
+            conds.push(format!("r.state = {p}"));
+            // Redundant for the result, but lets both planners use the open reports' indexes.
+            if ReportState::parse(s).is_some_and(crate::domain::workflow::is_open) {
+                conds.push(OPEN_SQL.into());
+            }
+        }
+    }
+    if let Some(g) = q.grade.as_deref().filter(|g| !g.is_empty()) {
+        let p = param(Bind::Text(g.to_string()), &mut binds);
+        conds.push(format!("r.grade = {p}"));
+    }
+    if let Some(c) = q.category.as_deref().filter(|c| !c.is_empty()) {
+        let p = param(Bind::Text(c.to_string()), &mut binds);
+        conds.push(format!("r.category = {p}"));
+    }
+    if q.urgent {
+        conds.push("r.urgent = TRUE".into());
+    }
+    if q.overdue {
+        let p = param(Bind::Int(now), &mut binds);
+        conds.push(OVERDUE_SQL.replace("$NOW", &p));
+    }
+    if let Some((u, at, id)) = q.after.as_deref().and_then(parse_cursor) {
+        let pu = param(Bind::Bool(u), &mut binds);
+        let pa = param(Bind::Int(at), &mut binds);
+        let pi = param(Bind::Id(id), &mut binds);
+        conds.push(format!(
+            "(r.urgent, r.created_at, r.id) < ({pu}, {pa}, {pi})"
+        ));
+    }
+    let now_p = param(Bind::Int(now), &mut binds);
+    let limit_p = param(Bind::Int(q.limit.clamp(1, 100) + 1), &mut binds);
+    let where_clause = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT r.id, r.urgent, r.state, r.grade, r.category, r.district_code, e.name, r.created_at,
+                {overdue} AS overdue, u.display_name,
+                (SELECT p.id FROM report_photos p WHERE p.report_id = r.id AND p.kind = 'hazard' ORDER BY p.position LIMIT 1) AS thumb
+         FROM reports r
+         LEFT JOIN enterprises e ON e.id = r.enterprise_id
+         LEFT JOIN users u ON u.id = r.assignee_id
+         {where_clause}
+         ORDER BY r.urgent DESC, r.created_at DESC, r.id DESC
+         LIMIT {limit_p}",
+        overdue = OVERDUE_SQL.replace("$NOW", &now_p),
+    );
+    (sql, binds)
+}
+
+type QueueRow = (
+    Uuid,
+    bool,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    i64,
+    bool,
+    Option<String>,
+    Option<Uuid>,
+);
+
+/// One page of a queue, urgent first, then newest.
+pub async fn queue(db: &Db, q: &QueueQuery, now: i64) -> Result<QueuePage, sqlx::Error> {
+    let (sql, binds) = build_queue(q, now);
+    let rows: Vec<QueueRow> = db_run!(db, |pool| {
+        let mut query = sqlx::query_as(&sql);
+        for b in &binds {
+            query = match b {
+                Bind::Text(s) => query.bind(s.clone()),
+                Bind::Id(u) => query.bind(*u),
+                Bind::Int(n) => query.bind(*n),
+                Bind::Bool(b) => query.bind(*b),
+            };
+        }
+        query.fetch_all(pool).await
+    })?;
+    let limit = q.limit.clamp(1, 100) as usize;
+    let more = rows.len() > limit;
+    let items: Vec<QueueItem> = rows
+        .into_iter()
+        .take(limit)
+        .map(|r| QueueItem {
+            id: r.0,
+            urgent: r.1,
+            state: ReportState::parse(&r.2).unwrap_or(ReportState::Submitted),
+            grade: r.3,
+            category: r.4,
+            district_code: r.5,
+            enterprise_name: r.6,
+            created_at: r.7,
+            overdue: r.8,
+            assignee_name: r.9,
+            thumb: r.10.map(|id| PhotoRef {
+                id,
+                kind: "hazard".into(),
+                width: 0,
+                height: 0,
+            }),
+        })
+        .collect();
+    let next = if more {
+        items
+            .last()
+            .map(|i| format!("{}.{}.{}", if i.urgent { 1 } else { 0 }, i.created_at, i.id))
+    } else {
+        None
+    };
+    Ok(QueuePage { items, next })
+}
+
+/// Reports about the same enterprise in the same category in the 7 days before this one (to
+/// close it as a duplicate).
+pub async fn duplicate_candidates(
+    db: &Db,
+    id: Uuid,
+) -> Result<Vec<(Uuid, i64, String)>, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_as(
+        "SELECT o.id, o.created_at, o.state FROM reports r JOIN reports o
+           ON o.enterprise_id = r.enterprise_id AND o.category = r.category AND o.id <> r.id
+          AND o.created_at >= r.created_at - 604800000 AND o.created_at <= r.created_at + 604800000
+         WHERE r.id = $1 ORDER BY o.created_at DESC LIMIT 10"
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await)
+}
+
+/// A user's notifications, newest first.
+pub async fn inbox(db: &Db, user: Uuid, limit: i64) -> Result<Vec<InboxItem>, sqlx::Error> {
+    let rows: Vec<(Uuid, String, String, String, String, i64, Option<i64>)> = db_run!(
+        db,
+        |pool| {
+            sqlx::query_as(
+        "SELECT id, kind, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1
+         ORDER BY created_at DESC, id DESC LIMIT $2"
+    )
+    .bind(user)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+        }
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, kind, title, body, link, created_at, read_at)| InboxItem {
+                id,
+                kind,
+                title,
+                body,
+                link,
+                created_at,
+                read: read_at.is_some(),
+            },
+        )
+        .collect())
+}
+
+/// How many of a user's notifications are unread (at most 100 counted).
+pub async fn unread_count(db: &Db, user: Uuid) -> Result<i64, sqlx::Error> {
+    db_run!(db, |pool| {
+        sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE user_id = $1 AND read_at IS NULL LIMIT 100) AS unread"
+    )
+    .bind(user)
+    .fetch_one(pool)
+    .await
+    })
+}
+
+/// Stored answers (JSON) as (question, answer) in words, in the category's question order.
+pub fn describe_answers(
+    category: &str,
+    json: &str,
+    lang: crate::i18n::Lang,
+) -> Vec<(String, String)> {
+    let Some(cat) = Category::find(category) else {
+        return Vec::new();
+    };
+    let stored: std::collections::BTreeMap<String, serde_json::Value> =
+        serde_json::from_str(json).unwrap_or_default();
+    let raw: std::collections::BTreeMap<String, String> = stored
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                k,
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string()),
+            )
+        })
+        .collect();
+    let answers = cat.validate_answers(&raw).unwrap_or_default();
+    let t = lang.tr();
+    cat.questions
+        .iter()
+        .filter_map(|q| {
+            answers
+                .get(q.code)
+                .map(|a| ((q.prompt)(t).to_string(), q.describe(a, t)))
+        })
+        .collect()
+}
+
+/// Category label helper for views that need one.
+pub fn category_name(code: &str, lang: crate::i18n::Lang) -> String {
+    Category::find(code)
+        .map(|c| (c.name)(lang.tr()).to_string())
+        .unwrap_or_else(|| code.to_string())
+}

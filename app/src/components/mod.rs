@@ -1,0 +1,8 @@
+//! Building blocks shared by the pages.
+
+pub mod emergency;
+pub mod icons;
+pub mod layout;
+pub mod page;
+pub mod receipts;
+pub mod report_form;

@@ -1,0 +1,179 @@
+//! Languages and the translation tables. zh-CN is the default; English is chosen by the `lang`
+//! cookie (set by the language switch). The tables are generated from `locales/*.toml`.
+
+use serde::{Deserialize, Serialize};
+
+include!(concat!(env!("OUT_DIR"), "/tr.rs"));
+
+/// The name of the cookie that remembers the chosen language.
+pub const LANG_COOKIE: &str = "lang";
+
+/// A UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    ZhCn,
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 tag used in `<html lang>` and in the cookie.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Reads a tag as written in the cookie or a URL; anything unknown is `None`.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        match tag.trim().to_ascii_lowercase().as_str() {
+            "zh-cn" | "zh" | "zh-hans" => Some(Lang::ZhCn),
+            "en" | "en-us" | "en-gb" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language a `Cookie:` header asks for, defaulting to Chinese.
+    pub fn from_cookie_header(header: &str) -> Lang {
+        header
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == LANG_COOKIE)
+            .and_then(|(_, value)| Lang::from_tag(value))
+            .unwrap_or_default()
+    }
+
+    /// The other language, for the switch.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::ZhCn => Lang::En,
+            Lang::En => Lang::ZhCn,
+        }
+    }
+
+    /// This language's strings.
+    pub fn tr(self) -> &'static Tr {
+        match self {
+            Lang::ZhCn => &ZH_CN,
+            Lang::En => &EN,
+        }
+    }
+}
+
+/// A message that can be shown in either language (errors, mostly). `Display` gives Chinese.
+pub trait Localize {
+    fn localize(&self, lang: Lang) -> String;
+}
+
+/// Fills `{name}` placeholders of a translated template.
+pub fn fill(template: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), &value.to_string());
+    }
+    out
+}
+
+/// Implements `Display` (Chinese) for a type that implements [`Localize`].
+#[macro_export]
+macro_rules! display_in_chinese {
+    ($ty:ty) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&$crate::i18n::Localize::localize(
+                    self,
+                    $crate::i18n::Lang::ZhCn,
+                ))
+            }
+        }
+    };
+}
+
+/// The language of the page being rendered (provided by [`crate::App`]).
+pub fn use_lang() -> Lang {
+    leptos::prelude::use_context::<Lang>().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(file: &str) -> BTreeSet<String> {
+        fn walk(prefix: &str, table: &toml::Table, out: &mut BTreeSet<String>) {
+            for (k, v) in table {
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                match v {
+                    toml::Value::Table(t) => walk(&name, t, out),
+                    _ => {
+                        out.insert(name);
+                    }
+                }
+            }
+        }
+        let path = format!("{}/locales/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut out = BTreeSet::new();
+        walk("", &toml::from_str(&text).unwrap(), &mut out);
+        out
+    }
+
+    #[test]
+    fn every_key_exists_in_both_languages() {
+        let zh = keys("zh-CN.toml");
+        let en = keys("en.toml");
+        assert!(zh.len() > 10, "zh-CN.toml looks empty");
+        assert_eq!(
+            zh.difference(&en).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "missing from en.toml"
+        );
+        assert_eq!(
+            en.difference(&zh).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "missing from zh-CN.toml"
+        );
+    }
+
+    #[test]
+    fn no_translation_is_blank() {
+        fn blank(prefix: &str, table: &toml::Table, out: &mut Vec<String>) {
+            for (k, v) in table {
+                match v {
+                    toml::Value::Table(t) => blank(&format!("{prefix}{k}."), t, out),
+                    toml::Value::String(s) if s.trim().is_empty() => {
+                        out.push(format!("{prefix}{k}"))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for file in ["zh-CN.toml", "en.toml"] {
+            let path = format!("{}/locales/{file}", env!("CARGO_MANIFEST_DIR"));
+            let table: toml::Table =
+                toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let mut empty = Vec::new();
+            blank("", &table, &mut empty);
+            assert!(empty.is_empty(), "{file} has blank strings: {empty:?}");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        assert_eq!(fill("第{n}位“{c}”", &[("n", &3), ("c", &'X')]), "第3位“X”");
+    }
+
+    #[test]
+    fn chinese_is_the_default_and_the_cookie_switches_to_english() {
+        assert_eq!(Lang::from_cookie_header(""), Lang::ZhCn);
+        assert_eq!(Lang::from_cookie_header("a=b; lang=en; c=d"), Lang::En);
+        assert_eq!(Lang::from_cookie_header("lang=fr"), Lang::ZhCn);
+        assert_eq!(Lang::ZhCn.tr().nav_report(), "随手拍");
+        assert_eq!(Lang::En.tr().nav_report(), "Report");
+    }
+}

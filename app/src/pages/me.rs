@@ -1,0 +1,336 @@
+//! 我的: sign-in, and the account page (who you are, roles and scope, sessions, password,
+//! the reports linked to the account); 注册: a worker's account.
+
+use crate::{
+    components::{
+        page::{
+            category_name, district_name, field_error, industry_name, use_feedback, when,
+            FormOutcome, LoginForm,
+        },
+        receipts::LinkDeviceReceipts,
+    },
+    domain::policy::Role,
+    i18n::{use_lang, Lang},
+    views::Account,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+/// The account page's data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountPage {
+    pub account: Account,
+    /// The id of the session this page is shown in.
+    pub this_session: String,
+    /// Reports linked to the account: receipt code, category, submitted at.
+    pub reports: Vec<(String, String, i64)>,
+    pub unread: i64,
+}
+
+/// The signed-in user's account, `None` when nobody is signed in.
+#[server]
+pub async fn my_account() -> Result<Option<AccountPage>, ServerFnError> {
+    use crate::{
+        access::server::{current_user, db},
+        backend::{auth, cases, users},
+        components::page::load::internal,
+    };
+    let current = current_user();
+    let (Some(actor), Some(token)) = (current.actor, current.token) else {
+        return Ok(None);
+    };
+    let db = db()?;
+    let Some(account) = users::account(&db, actor.user_id).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    let reports = users::linked_receipts(&db, actor.user_id)
+        .await
+        .map_err(internal)?;
+    let unread = cases::unread_count(&db, actor.user_id)
+        .await
+        .map_err(internal)?;
+    Ok(Some(AccountPage {
+        account,
+        this_session: auth::token_id(&token),
+        reports,
+        unread,
+    }))
+}
+
+pub fn role_label(role: Role, lang: Lang) -> &'static str {
+    let t = lang.tr();
+    match role {
+        Role::Worker => t.role_worker(),
+        Role::Inspector => t.role_inspector(),
+        Role::MineSupervisor => t.role_mine_supervisor(),
+        Role::EnterpriseOfficer => t.role_enterprise_officer(),
+        Role::UnionAdmin => t.role_union_admin(),
+    }
+}
+
+#[component]
+pub fn MePage() -> impl IntoView {
+    let lang = use_lang();
+    let t = lang.tr();
+    view! {
+        <Title text=t.me_title()/>
+        <h1>{t.me_title()}</h1>
+        <FormOutcome/>
+        <Suspense fallback=crate::components::page::loading>
+            {move || Suspend::new(async move {
+                match my_account().await {
+                    Ok(Some(me)) => account_view(me, lang).into_any(),
+                    Ok(None) => view! {
+                        <p class="lead">{t.me_intro()}</p>
+                        <h2>{t.login_title()}</h2>
+                        <LoginForm/>
+                        <p>{t.me_register_hint()}" "<a href="/register">{t.me_register_link()}</a></p>
+                    }
+                    .into_any(),
+                    Err(_) => view! { <p class="form-message" role="alert">{t.api_internal()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Links to the desks this person works at.
+pub fn desk_links(roles: &std::collections::BTreeSet<Role>, lang: Lang) -> impl IntoView {
+    let t = lang.tr();
+    let union = roles
+        .iter()
+        .any(|r| matches!(r, Role::Inspector | Role::MineSupervisor | Role::UnionAdmin));
+    let officer = roles.contains(&Role::EnterpriseOfficer);
+    let admin = roles.contains(&Role::UnionAdmin);
+    view! {
+        <ul class="desk-links">
+            <li><a class="button secondary" href="/inbox">{t.inbox_title()}</a></li>
+            {union.then(|| view! { <li><a class="button secondary" href="/union">{t.union_title()}</a></li> })}
+            {officer.then(|| view! { <li><a class="button secondary" href="/enterprise">{t.enterprise_title()}</a></li> })}
+            {admin.then(|| view! {
+                <li><a class="button secondary" href="/admin/users">{t.admin_users_title()}</a></li>
+                <li><a class="button secondary" href="/admin/enterprises">{t.admin_enterprises_title()}</a></li>
+                <li><a class="button secondary" href="/admin/audit">{t.admin_audit_title()}</a></li>
+            })}
+        </ul>
+    }
+}
+
+/// Roles and scopes in words.
+pub fn scope_view(account: &Account, lang: Lang) -> impl IntoView {
+    let t = lang.tr();
+    let g = &account.grants;
+    let name_of = |id: &uuid::Uuid| {
+        account
+            .enterprise_names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
+    };
+    let mut coverage: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (d, i) in &g.coverage {
+        coverage
+            .entry(district_name(d, lang))
+            .or_default()
+            .push(industry_name(i, lang));
+    }
+    let coverage: Vec<String> = coverage
+        .into_iter()
+        .map(|(d, is)| format!("{d}：{}", is.join("、")))
+        .collect();
+    let mines: Vec<String> = g.mines.iter().map(name_of).collect();
+    let enterprises: Vec<String> = g.enterprises.iter().map(name_of).collect();
+    let admin = g.admin_of.as_ref().map(|scope| match scope {
+        None => t.scope_city().to_string(),
+        Some(d) => district_name(d, lang),
+    });
+    view! {
+        <dl class="facts scope">
+            <dt>{t.account_roles()}</dt>
+            <dd class="roles">{g.roles.iter().map(|r| role_label(*r, lang)).collect::<Vec<_>>().join("、")}</dd>
+            {(!coverage.is_empty()).then(|| view! {
+                <dt>{t.scope_coverage()}</dt>
+                <dd><ul class="plain">{coverage.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul></dd>
+            })}
+            {(!mines.is_empty()).then(|| view! { <dt>{t.scope_mines()}</dt><dd>{mines.join("、")}</dd> })}
+            {(!enterprises.is_empty()).then(|| view! { <dt>{t.scope_enterprises()}</dt><dd>{enterprises.join("、")}</dd> })}
+            {admin.map(|a| view! { <dt>{t.scope_admin()}</dt><dd>{a}</dd> })}
+        </dl>
+    }
+}
+
+fn account_view(me: AccountPage, lang: Lang) -> impl IntoView {
+    let t = lang.tr();
+    let feedback = use_feedback();
+    let a = me.account.clone();
+    let login = a
+        .username
+        .clone()
+        .or(a.phone_masked.clone())
+        .unwrap_or_default();
+    let this = me.this_session.clone();
+    view! {
+        <section class="card account" aria-labelledby="who">
+            <h2 id="who" class="account-name">{a.display_name.clone()}</h2>
+            <p class="hint">{t.account_login_as()}" "<span class="login-name">{login}</span></p>
+            {scope_view(&a, lang)}
+            {(me.unread > 0).then(|| view! {
+                <p><a href="/inbox" class="badge">{crate::i18n::fill(t.inbox_unread(), &[("n", &me.unread)])}</a></p>
+            })}
+            {desk_links(&a.grants.roles, lang)}
+        </section>
+
+        {a.grants.roles.contains(&Role::Worker).then(|| view! {
+            <section class="card" aria-labelledby="my-linked">
+                <h2 id="my-linked">{t.account_reports()}</h2>
+                {if me.reports.is_empty() {
+                    view! { <p class="hint">{t.account_no_reports()}</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="receipt-list">
+                            {me.reports.iter().map(|(code, category, at)| {
+                                let href = format!("/r/{}", code.replace('-', ""));
+                                view! { <li><a href=href><span class="code">{code.clone()}</span><span class="what">{category_name(category, lang)}" · "{when(*at)}</span></a></li> }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+                <LinkDeviceReceipts lang/>
+            </section>
+        })}
+
+        <section class="card" aria-labelledby="my-sessions">
+            <h2 id="my-sessions">{t.account_sessions()}</h2>
+            <ul class="sessions">
+                {a.sessions.iter().map(|s| {
+                    let current = s.id == this;
+                    let end = format!("/me/sessions/{}/end", s.id);
+                    view! {
+                        <li>
+                            <span class="device">{short_agent(&s.user_agent)}</span>
+                            <span class="hint">{t.account_session_since()}" "{when(s.created_at)}" · "{t.account_session_seen()}" "{when(s.last_seen_at)}" · "{s.address.clone()}</span>
+                            {if current {
+                                view! { <span class="badge">{t.account_this_device()}</span> }.into_any()
+                            } else {
+                                view! { <form method="post" action=end><button type="submit" class="button small secondary">{t.account_end_session()}</button></form> }.into_any()
+                            }}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+
+        <section class="card" aria-labelledby="my-password">
+            <h2 id="my-password">{t.account_change_password()}</h2>
+            <form class="form" method="post" action="/me/password">
+                <label class="field">
+                    <span>{t.account_current_password()}</span>
+                    <input type="password" name="current" autocomplete="current-password" required/>
+                    {field_error(&feedback, "current")}
+                </label>
+                <label class="field">
+                    <span>{t.account_new_password()}</span>
+                    <input type="password" name="new" autocomplete="new-password" required minlength="8"/>
+                    {field_error(&feedback, "new")}
+                </label>
+                <label class="field">
+                    <span>{t.account_new_password_again()}</span>
+                    <input type="password" name="new2" autocomplete="new-password" required minlength="8"/>
+                    {field_error(&feedback, "new2")}
+                </label>
+                <button type="submit" class="button secondary">{t.account_change_password()}</button>
+            </form>
+        </section>
+
+        <form method="post" action="/logout" class="logout">
+            <button type="submit" class="button">{t.account_logout()}</button>
+        </form>
+    }
+}
+
+/// A user agent in a few words (browser on system).
+fn short_agent(agent: &str) -> String {
+    let browser = if agent.contains("MicroMessenger") {
+        "WeChat"
+    } else if agent.contains("Edg/") {
+        "Edge"
+    } else if agent.contains("Chrome/") || agent.contains("Chromium/") {
+        "Chrome"
+    } else if agent.contains("Firefox/") {
+        "Firefox"
+    } else if agent.contains("Safari/") {
+        "Safari"
+    } else {
+        "?"
+    };
+    let system = if agent.contains("Android") {
+        "Android"
+    } else if agent.contains("iPhone") || agent.contains("iPad") {
+        "iOS"
+    } else if agent.contains("Windows") {
+        "Windows"
+    } else if agent.contains("Mac OS") {
+        "macOS"
+    } else if agent.contains("Linux") {
+        "Linux"
+    } else {
+        "?"
+    };
+    format!("{browser} · {system}")
+}
+
+/// 注册: a worker's account with their phone number.
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let t = use_lang().tr();
+    let feedback = use_feedback();
+    view! {
+        <Title text=t.register_title()/>
+        <h1>{t.register_title()}</h1>
+        <p class="lead">{t.register_intro()}</p>
+        <FormOutcome/>
+        <form class="card form" method="post" action="/register">
+            <label class="field">
+                <span>{t.register_phone()}</span>
+                <input type="tel" name="phone" autocomplete="tel" inputmode="tel" required value=feedback.value("phone")/>
+                {field_error(&feedback, "phone")}
+            </label>
+            <label class="field">
+                <span>{t.register_name()}</span>
+                <input type="text" name="name" autocomplete="name" maxlength="20" value=feedback.value("name")/>
+                {field_error(&feedback, "name")}
+            </label>
+            <label class="field">
+                <span>{t.account_new_password()}</span>
+                <input type="password" name="password" autocomplete="new-password" required minlength="8"/>
+                {field_error(&feedback, "password")}
+            </label>
+            <label class="field">
+                <span>{t.account_new_password_again()}</span>
+                <input type="password" name="password2" autocomplete="new-password" required minlength="8"/>
+                {field_error(&feedback, "password2")}
+            </label>
+            <p class="hint">{t.register_privacy()}</p>
+            <button type="submit" class="button">{t.register_submit()}</button>
+        </form>
+        <p><a href="/me">{t.register_have_account()}</a></p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_agent;
+
+    #[test]
+    fn user_agents_are_named_briefly() {
+        assert_eq!(
+            short_agent("Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36 MicroMessenger/8.0"),
+            "WeChat · Android"
+        );
+        assert_eq!(
+            short_agent("Mozilla/5.0 (X11; Linux x86_64) Chrome/131 Safari/537.36"),
+            "Chrome · Linux"
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! The closed loop as JSON: the union's queue and report, the enterprise's list and report (its
+//! confidential view only), one's inbox. Each answers what the matching page shows, refused
+//! the same way (the loaders in `app::backend::queries` ask the policy).
+
+use super::error::ApiError;
+use crate::{request::RequestLang, startup::AppState};
+use app::{
+    access::Access,
+    backend::{auth::CurrentUser, queries},
+};
+use axum::{
+    extract::{Path, Query, State},
+    response::{IntoResponse, Response},
+    Extension, Json,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+fn answer<T: Serialize>(result: Result<Access<T>, sqlx::Error>, lang: app::i18n::Lang) -> Response {
+    match result {
+        Ok(Access::Ok(v)) => Json(v).into_response(),
+        Ok(refused) => ApiError::refused(&refused, lang).into_response(),
+        Err(e) => ApiError::internal(lang, e).into_response(),
+    }
+}
+
+/// `GET /api/v1/queue`: a page of the union queue (same filters as `/union`).
+pub async fn union_queue(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    Extension(current): Extension<CurrentUser>,
+    Query(params): Query<queries::QueueParams>,
+) -> Response {
+    let now = state.clock.now_ms();
+    answer(
+        queries::union_queue(&state.db, current.actor.as_ref(), &params, now).await,
+        lang,
+    )
+}
+
+/// `GET /api/v1/reports/{id}`: the union's view of one report (never the reporter's identity).
+pub async fn union_report(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    Extension(current): Extension<CurrentUser>,
+    Path(id): Path<Uuid>,
+) -> Response {
+    answer(
+        queries::union_report(&state.db, current.actor.as_ref(), id, lang).await,
+        lang,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct After {
+    #[serde(default)]
+    pub after: Option<String>,
+}
+
+/// `GET /api/v1/enterprise/reports`: the officer's reports (confidential view).
+pub async fn enterprise_queue(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    Extension(current): Extension<CurrentUser>,
+    Query(q): Query<After>,
+) -> Response {
+    let now = state.clock.now_ms();
+    answer(
+        queries::enterprise_queue(&state.db, current.actor.as_ref(), q.after, now).await,
+        lang,
+    )
+}
+
+/// `GET /api/v1/enterprise/reports/{id}`.
+pub async fn enterprise_report(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    Extension(current): Extension<CurrentUser>,
+    Path(id): Path<Uuid>,
+) -> Response {
+    answer(
+        queries::enterprise_report(&state.db, current.actor.as_ref(), id, lang).await,
+        lang,
+    )
+}
+
+/// `GET /api/v1/inbox`: one's notifications, newest first.
+pub async fn inbox(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    Extension(current): Extension<CurrentUser>,
+) -> Response {
+    answer(
+        queries::inbox(&state.db, current.actor.as_ref()).await,
+        lang,
+    )
+}

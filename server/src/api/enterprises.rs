@@ -1,0 +1,68 @@
+//! `GET /api/v1/enterprises?q=`: the public enterprise directory search the report form uses.
+
+use super::error::ApiError;
+use crate::{
+    request::{ClientAddr, RequestLang},
+    startup::AppState,
+};
+use app::{
+    backend::{directory, ratelimit::Limit},
+    domain::DistrictCode,
+    i18n::Lang,
+};
+use axum::{
+    extract::{Query, State},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EnterpriseJson {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub uscc: String,
+    pub district: String,
+    pub district_label: String,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    ClientAddr(addr): ClientAddr,
+    Query(query): Query<SearchQuery>,
+) -> Response {
+    if let Err(wait) = state.limiter.check(Limit::Search, &addr) {
+        return ApiError::rate_limited(lang, wait).into_response();
+    }
+    match directory::search(&state.db, &query.q).await {
+        Ok(hits) => Json(
+            hits.into_iter()
+                .map(|h| EnterpriseJson {
+                    district_label: DistrictCode::parse(&h.district_code)
+                        .map(|d| {
+                            if lang == Lang::En {
+                                d.district().name_en
+                            } else {
+                                d.district().name_zh
+                            }
+                            .to_string()
+                        })
+                        .unwrap_or_default(),
+                    id: h.id,
+                    name: h.name,
+                    uscc: h.uscc,
+                    district: h.district_code,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => ApiError::internal(lang, e).into_response(),
+    }
+}

@@ -1,0 +1,136 @@
+//! `GET /api/v1/receipts/{code}`: a report's status and timeline for whoever holds its receipt
+//! code. No reporter identity is in it. Lookups are rate limited, unknown codes more strictly.
+
+use super::error::ApiError;
+use crate::{
+    request::{ClientAddr, RequestLang},
+    startup::AppState,
+};
+use app::{
+    backend::{ratelimit::Limit, reports},
+    domain::{category::Category, receipt::ReceiptCode, time::LocalTime, DistrictCode},
+    i18n::{Lang, Localize},
+    views::ReceiptView,
+};
+use axum::{
+    extract::{Path, State},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct ReceiptJson {
+    pub code: String,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub urgent: bool,
+    pub severity: &'static str,
+    pub severity_label: &'static str,
+    pub category: String,
+    pub category_label: String,
+    pub district: String,
+    pub district_label: String,
+    pub enterprise_name: Option<String>,
+    pub submitted_at: String,
+    pub timeline: Vec<TimelineJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TimelineJson {
+    pub at: String,
+    pub state: Option<&'static str>,
+    pub state_label: Option<&'static str>,
+    pub note: Option<String>,
+}
+
+impl ReceiptJson {
+    pub fn new(v: ReceiptView, lang: Lang) -> ReceiptJson {
+        let t = lang.tr();
+        let district_label = DistrictCode::parse(&v.district_code)
+            .map(|d| {
+                if lang == Lang::En {
+                    d.district().name_en
+                } else {
+                    d.district().name_zh
+                }
+                .to_string()
+            })
+            .unwrap_or_else(|_| v.district_code.clone());
+        ReceiptJson {
+            code: v.code,
+            state: v.state.as_str(),
+            state_label: v.state.label(t),
+            urgent: v.urgent,
+            severity: v.severity.as_str(),
+            severity_label: v.severity.label(t),
+            category_label: Category::find(&v.category)
+                .map(|c| (c.name)(t).to_string())
+                .unwrap_or_else(|| v.category.clone()),
+            category: v.category,
+            district: v.district_code,
+            district_label,
+            enterprise_name: v.enterprise_name,
+            submitted_at: LocalTime::shanghai(v.submitted_at).rfc3339(),
+            timeline: v
+                .timeline
+                .into_iter()
+                .map(|e| TimelineJson {
+                    at: LocalTime::shanghai(e.at).rfc3339(),
+                    state: e.state.map(|s| s.as_str()),
+                    state_label: e.state.map(|s| s.label(t)),
+                    note: e.note,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Looks a code up under the rate limits. Shared with the receipt page.
+pub async fn lookup(
+    state: &AppState,
+    addr: &str,
+    typed: &str,
+    lang: Lang,
+) -> Result<ReceiptView, ApiError> {
+    let t = lang.tr();
+    state
+        .limiter
+        .peek(Limit::ReceiptMiss, addr)
+        .map_err(|wait| ApiError::rate_limited(lang, wait))?;
+    state
+        .limiter
+        .check(Limit::ReceiptLookup, addr)
+        .map_err(|wait| ApiError::rate_limited(lang, wait))?;
+    let code = ReceiptCode::parse(typed).map_err(|e| {
+        ApiError::validation(
+            lang,
+            vec![app::domain::report::FieldError::new(
+                "code",
+                e.localize(lang),
+            )],
+        )
+    })?;
+    match reports::receipt(&state.db, &code)
+        .await
+        .map_err(|e| ApiError::internal(lang, e))?
+    {
+        Some(view) => Ok(view),
+        None => {
+            let _ = state.limiter.check(Limit::ReceiptMiss, addr);
+            Err(ApiError::NotFound(t.api_receipt_not_found().to_string()))
+        }
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    ClientAddr(addr): ClientAddr,
+    Path(code): Path<String>,
+) -> Response {
+    match lookup(&state, &addr, &code, lang).await {
+        Ok(view) => Json(ReceiptJson::new(view, lang)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}

@@ -1,0 +1,445 @@
+//! Configuration: command-line options, environment variables and an optional TOML file.
+//!
+//! Precedence, highest first: command line, environment, the file named by `--config` /
+//! `SAFESNAP_CONFIG`, built-in defaults. `server --help` lists every setting with its variable.
+
+use app::domain::deadlines::Deadlines;
+use clap::{
+    parser::ValueSource, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum,
+};
+use std::{
+    ffi::OsString,
+    net::{IpAddr, SocketAddr},
+    path::{Path, PathBuf},
+};
+
+/// The SafeSnap (安全随手拍) server: workers report workplace hazards, the union follows them up.
+#[derive(Debug, Parser)]
+#[command(name = "server", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
+pub enum Command {
+    /// Serve the web app and the API (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the demo directory of Zhengzhou (districts, ~200 enterprises) and a demo user for
+    /// every role. Idempotent. Not for production: the demo passwords are public.
+    SeedDemo,
+    /// Manage accounts from the command line.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// `server admin …`
+#[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
+pub enum AdminCommand {
+    /// Create a union admin (the first one, or to recover access). A random password is printed
+    /// on this terminal only, never logged.
+    Create {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Name shown to others.
+        #[arg(long)]
+        name: String,
+        /// The district they administer (GB/T 2260 code or zone code); the whole city if omitted.
+        #[arg(long)]
+        district: Option<String>,
+    },
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Readable lines for a terminal.
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Every setting. Field names are the long options and, in kebab-case, the config-file keys.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// TOML file with any of these settings as `key = value` (keys as the long options without
+    /// `--`, e.g. `port = 8080`). Environment variables and options override it.
+    #[arg(long, env = "SAFESNAP_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "SAFESNAP_HOST",
+        default_value = "127.0.0.1",
+        global = true
+    )]
+    pub host: IpAddr,
+
+    /// Port to listen on (0 picks a free port).
+    #[arg(long, env = "SAFESNAP_PORT", default_value_t = 3000, global = true)]
+    pub port: u16,
+
+    /// Database: `sqlite://FILE` or `postgres://USER@HOST:PORT/DB`.
+    /// [default: sqlite://<data-dir>/safesnap.db]
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Maximum database connections in the pool.
+    #[arg(
+        long,
+        env = "SAFESNAP_DB_MAX_CONNECTIONS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub db_max_connections: u32,
+
+    /// Directory for the SQLite file, the generated secret key and (by default) photos.
+    #[arg(long, env = "SAFESNAP_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Directory for uploaded photos. [default: <data-dir>/photos]
+    #[arg(long, env = "SAFESNAP_PHOTO_DIR", global = true)]
+    pub photo_dir: Option<PathBuf>,
+
+    /// The built front end (`cargo leptos build` output: pkg/, icons, manifest).
+    #[arg(
+        long,
+        env = "SAFESNAP_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
+    pub site_root: PathBuf,
+
+    /// Secret key (at least 64 hex characters) for signing sessions and tokens.
+    /// [default: generated once and kept in <data-dir>/secret.key]
+    #[arg(
+        long,
+        env = "SAFESNAP_SECRET_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
+
+    /// Mark cookies Secure (set when the site is served over HTTPS, directly or behind a proxy).
+    #[arg(
+        long,
+        env = "SAFESNAP_SECURE_COOKIES",
+        default_value_t = false,
+        global = true
+    )]
+    pub secure_cookies: bool,
+
+    /// Working days an enterprise has to acknowledge a rectification notice.
+    #[arg(long, env = "SAFESNAP_ACK_WORKING_DAYS", default_value_t = Deadlines::default().ack_working_days, global = true)]
+    pub ack_working_days: u32,
+
+    /// Default deadline, in days, to fix an ordinary (一般) hazard.
+    #[arg(long, env = "SAFESNAP_FIX_DAYS_ORDINARY", default_value_t = Deadlines::default().fix_days_ordinary, global = true)]
+    pub fix_days_ordinary: u32,
+
+    /// Default deadline, in days, to fix a major (重大) hazard.
+    #[arg(long, env = "SAFESNAP_FIX_DAYS_MAJOR", default_value_t = Deadlines::default().fix_days_major, global = true)]
+    pub fix_days_major: u32,
+
+    /// Days the reporter has to confirm or dispute a verified fix before it closes on its own.
+    #[arg(long, env = "SAFESNAP_CONFIRM_DAYS", default_value_t = Deadlines::default().confirm_days, global = true)]
+    pub confirm_days: u32,
+
+    /// Days overdue before the district union admin is told.
+    #[arg(long, env = "SAFESNAP_ESCALATE_DISTRICT_DAYS", default_value_t = Deadlines::default().escalate_district_days, global = true)]
+    pub escalate_district_days: u32,
+
+    /// Days overdue before the city union is told.
+    #[arg(long, env = "SAFESNAP_ESCALATE_CITY_DAYS", default_value_t = Deadlines::default().escalate_city_days, global = true)]
+    pub escalate_city_days: u32,
+
+    /// Seconds between runs of the background jobs (confirmation timeouts, escalations);
+    /// 0 turns them off in this process.
+    #[arg(
+        long,
+        env = "SAFESNAP_JOBS_INTERVAL_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub jobs_interval_secs: u64,
+
+    /// Log format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, global = true)]
+    pub log_format: LogFormat,
+
+    /// Log filter (tracing `EnvFilter` syntax).
+    #[arg(
+        long,
+        env = "RUST_LOG",
+        default_value = "info,sqlx=warn,tower_http=info",
+        global = true
+    )]
+    pub log: String,
+}
+
+/// A setting that cannot be used. The message says which and how to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    FileRead {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML: {message}")]
+    FileParse { path: String, message: String },
+    #[error("config file {path}: unknown setting `{key}` (known: {known})")]
+    UnknownKey {
+        path: String,
+        key: String,
+        known: String,
+    },
+    #[error("config file {path}: {message}")]
+    FileValue { path: String, message: String },
+    #[error("SAFESNAP_SECRET_KEY must be at least 64 hexadecimal characters (generate one with `openssl rand -hex 32`)")]
+    BadSecret,
+}
+
+/// Parses the process's arguments and environment, then fills unset values from the config file.
+pub fn parse() -> Result<Cli, ConfigError> {
+    parse_from(std::env::args_os().collect())
+}
+
+/// [`parse`] for a given argument list (the environment is still read).
+pub fn parse_from(args: Vec<OsString>) -> Result<Cli, ConfigError> {
+    let matches = Cli::command().get_matches_from(args.clone());
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let Some(path) = cli.settings.config.clone() else {
+        return Ok(cli);
+    };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::FileRead {
+        path: shown.clone(),
+        source,
+    })?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::FileParse {
+        path: shown.clone(),
+        message: e.message().to_string(),
+    })?;
+
+    let known: Vec<String> = Cli::command()
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(str::to_string))
+        .filter(|l| l != "config" && l != "help" && l != "version")
+        .collect();
+    let mut extra: Vec<OsString> = Vec::new();
+    for (key, value) in &table {
+        let key_kebab = key.replace('_', "-");
+        if !known.contains(&key_kebab) {
+            return Err(ConfigError::UnknownKey {
+                path: shown,
+                key: key.clone(),
+                known: known.join(", "),
+            });
+        }
+        let id = key_kebab.replace('-', "_");
+        // Command line and environment win over the file.
+        if matches!(
+            matches.value_source(&id),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        ) {
+            continue;
+        }
+        let value = match value {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(ConfigError::FileValue {
+                    path: shown,
+                    message: format!(
+                        "`{key}` must be a string, number or boolean, not {}",
+                        other.type_str()
+                    ),
+                })
+            }
+        };
+        extra.push(format!("--{key_kebab}={value}").into());
+    }
+    if extra.is_empty() {
+        return Ok(cli);
+    }
+    // Re-parse with the file's values inserted right after the program name, so a later
+    // subcommand still parses, and report a bad value as coming from the file.
+    let mut merged = Vec::with_capacity(args.len() + extra.len());
+    merged.extend(args.first().cloned());
+    merged.extend(extra);
+    merged.extend(args.into_iter().skip(1));
+    let matches =
+        Cli::command()
+            .try_get_matches_from(merged)
+            .map_err(|e| ConfigError::FileValue {
+                path: shown.clone(),
+                message: first_line(&e.to_string()),
+            })?;
+    Cli::from_arg_matches(&matches).map_err(|e| ConfigError::FileValue {
+        path: shown,
+        message: first_line(&e.to_string()),
+    })
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(s)
+        .trim_start_matches("error: ")
+        .to_string()
+}
+
+/// Settings resolved into what the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub data_dir: PathBuf,
+    pub photo_dir: PathBuf,
+    pub site_root: PathBuf,
+    /// `None`: read or create `<data_dir>/secret.key` at start-up.
+    pub secret_key: Option<Vec<u8>>,
+    pub log_format: LogFormat,
+    pub log: String,
+    pub secure_cookies: bool,
+    pub deadlines: Deadlines,
+    /// `None`: this process runs no background jobs.
+    pub jobs_interval: Option<std::time::Duration>,
+}
+
+impl Config {
+    pub fn from_settings(s: &Settings) -> Result<Config, ConfigError> {
+        let secret_key = match &s.secret_key {
+            Some(hex_key) => Some(parse_secret(hex_key)?),
+            None => None,
+        };
+        Ok(Config {
+            addr: SocketAddr::new(s.host, s.port),
+            database_url: s
+                .database_url
+                .clone()
+                .unwrap_or_else(|| app::backend::Db::sqlite_url_in(&s.data_dir)),
+            db_max_connections: s.db_max_connections,
+            photo_dir: s
+                .photo_dir
+                .clone()
+                .unwrap_or_else(|| s.data_dir.join("photos")),
+            data_dir: s.data_dir.clone(),
+            site_root: s.site_root.clone(),
+            secret_key,
+            log_format: s.log_format,
+            log: s.log.clone(),
+            secure_cookies: s.secure_cookies,
+            jobs_interval: (s.jobs_interval_secs > 0)
+                .then(|| std::time::Duration::from_secs(s.jobs_interval_secs)),
+            deadlines: Deadlines {
+                ack_working_days: s.ack_working_days,
+                fix_days_ordinary: s.fix_days_ordinary,
+                fix_days_major: s.fix_days_major,
+                confirm_days: s.confirm_days,
+                escalate_district_days: s.escalate_district_days,
+                escalate_city_days: s.escalate_city_days,
+                ..Deadlines::default()
+            },
+        })
+    }
+
+    /// A configuration for tests and tools: port 0 on loopback, everything under `data_dir`.
+    pub fn local(data_dir: &Path, database_url: Option<String>, site_root: &Path) -> Config {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.unwrap_or_else(|| app::backend::Db::sqlite_url_in(data_dir)),
+            db_max_connections: 5,
+            data_dir: data_dir.to_path_buf(),
+            photo_dir: data_dir.join("photos"),
+            site_root: site_root.to_path_buf(),
+            secret_key: None,
+            log_format: LogFormat::Human,
+            log: "warn".into(),
+            secure_cookies: false,
+            deadlines: Deadlines::default(),
+            // Tests run the jobs themselves (`actions::jobs::run_once`) with a manual clock.
+            jobs_interval: None,
+        }
+    }
+}
+
+/// A hex secret of at least 32 bytes.
+pub fn parse_secret(hex_key: &str) -> Result<Vec<u8>, ConfigError> {
+    let bytes = hex::decode(hex_key.trim()).map_err(|_| ConfigError::BadSecret)?;
+    if bytes.len() < 32 {
+        return Err(ConfigError::BadSecret);
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_in_the_data_directory_on_port_3000() {
+        let cli = parse_from(args(&["server"])).unwrap();
+        let config = Config::from_settings(&cli.settings).unwrap();
+        assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.database_url, "sqlite://data/safesnap.db");
+        assert_eq!(config.photo_dir, PathBuf::from("data/photos"));
+        assert_eq!(cli.command, None);
+    }
+
+    #[test]
+    fn the_config_file_fills_what_the_command_line_does_not_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("safesnap.toml");
+        std::fs::write(
+            &file,
+            "port = 8080\ndata-dir = \"/srv/safesnap\"\nlog_format = \"json\"\n",
+        )
+        .unwrap();
+        let path = file.to_str().unwrap();
+        let cli = parse_from(args(&[
+            "server",
+            "--config",
+            path,
+            "--port",
+            "9000",
+            "seed-demo",
+        ]))
+        .unwrap();
+        assert_eq!(cli.settings.port, 9000, "command line beats the file");
+        assert_eq!(cli.settings.data_dir, PathBuf::from("/srv/safesnap"));
+        assert_eq!(cli.settings.log_format, LogFormat::Json);
+        assert_eq!(cli.command, Some(Command::SeedDemo));
+    }
+
+    #[test]
+    fn a_config_file_with_an_unknown_key_or_bad_value_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "prot = 8080\n").unwrap();
+        let err = parse_from(args(&["server", "--config", file.to_str().unwrap()])).unwrap_err();
+        assert!(err.to_string().contains("unknown setting `prot`"), "{err}");
+        std::fs::write(&file, "port = \"eighty\"\n").unwrap();
+        let err = parse_from(args(&["server", "--config", file.to_str().unwrap()])).unwrap_err();
+        assert!(err.to_string().contains("eighty"), "{err}");
+    }
+
+    #[test]
+    fn a_short_secret_is_refused() {
+        assert!(parse_secret("abcd").is_err());
+        assert!(parse_secret(&"ab".repeat(32)).is_ok());
+        assert!(parse_secret(&"zz".repeat(32)).is_err());
+    }
+}

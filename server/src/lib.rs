@@ -1,0 +1,25 @@
+//! The SafeSnap server as a library: `main.rs` runs it, the end-to-end tests spawn it.
+
+pub mod actions;
+pub mod api;
+pub mod assets;
+pub mod config;
+pub mod photos;
+pub mod reports;
+pub mod request;
+pub mod routes;
+pub mod security;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;
+
+pub use startup::{AppState, Application, StartupError};
+
+/// Fills `{state}` in a message with the state's label.
+pub fn i18n_fill(
+    template: &str,
+    state: app::domain::report::ReportState,
+    lang: app::i18n::Lang,
+) -> String {
+    app::i18n::fill(template, &[("state", &state.label(lang.tr()))])
+}

@@ -1,0 +1,115 @@
+//! `server`: runs SafeSnap, or one of its maintenance commands. See `server --help`.
+
+use server::{
+    config::{self, Command, Config},
+    seed, startup, telemetry, Application, StartupError,
+};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match config::parse() {
+        Ok(cli) => cli,
+        Err(e) => return fail(&StartupError::from(e)),
+    };
+    let config = match Config::from_settings(&cli.settings) {
+        Ok(config) => config,
+        Err(e) => return fail(&StartupError::from(e)),
+    };
+    telemetry::init(config.log_format, &config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(&config).await,
+            Command::Migrate => {
+                startup::open_database(&config).await?;
+                println!(
+                    "migrations applied to {}",
+                    app::backend::db::redact_url(&config.database_url)
+                );
+                Ok(())
+            }
+            Command::SeedDemo => seed_demo(&config).await,
+            Command::Admin(config::AdminCommand::Create {
+                username,
+                name,
+                district,
+            }) => create_admin(&config, &username, &name, district.as_deref()).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// One line on stderr, no backtrace, exit status 1.
+fn fail(e: &StartupError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::FAILURE
+}
+
+async fn serve(config: &Config) -> Result<(), StartupError> {
+    let app = Application::build(config).await?;
+    let addr = app.addr();
+    tracing::info!(%addr, database = app.state().db.backend().name(), build = %app.state().assets.build, "SafeSnap is serving");
+    println!("SafeSnap (安全随手拍) is running: open http://{addr}/");
+    app.run_until(startup::shutdown_signal())
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })
+}
+
+async fn seed_demo(config: &Config) -> Result<(), StartupError> {
+    let db = startup::open_database(config).await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let counts = seed::seed_demo(&db, now)
+        .await
+        .map_err(StartupError::Reference)?;
+    println!(
+        "demo data loaded: {} districts and zones, {} industries, {} enterprises ({} coal mines)",
+        counts.districts, counts.industries, counts.enterprises, counts.coal_mines
+    );
+    let logins = seed::seed_demo_users(&db, now)
+        .await
+        .map_err(StartupError::Reference)?;
+    println!("demo logins (password for all: {}):", seed::DEMO_PASSWORD);
+    for l in logins {
+        println!("  {:<22} {}", l.login, l.who);
+    }
+    db.close().await;
+    Ok(())
+}
+
+async fn create_admin(
+    config: &Config,
+    username: &str,
+    name: &str,
+    district: Option<&str>,
+) -> Result<(), StartupError> {
+    let db = startup::open_database(config).await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let result = seed::create_admin(&db, username, name, district, now).await;
+    db.close().await;
+    match result {
+        Ok(password) => {
+            // The terminal only: not the log.
+            println!("union admin `{username}` created. Password (shown once, change it after signing in): {password}");
+            Ok(())
+        }
+        Err(message) => Err(StartupError::Admin(message)),
+    }
+}

@@ -1,0 +1,157 @@
+//! Taking photos in: every photo of a request through the pipeline (in parallel, bounded), each
+//! refusal named in the worker's language, then the original and both derivatives stored. Used
+//! for the worker's hazard photos and the enterprise's after-photos alike.
+
+use super::{sha256_hex, PhotoError, Processed, MAX_DIMENSION, MAX_PHOTO_BYTES, MAX_PIXELS};
+use crate::{api::error::ApiError, startup::AppState};
+use app::{
+    backend::reports::{self, NewEvidence, NewPhoto},
+    domain::report::{FieldError, PhotoMeta},
+    i18n::{fill, Lang},
+};
+use std::sync::Arc;
+
+/// Photos ready to be written as rows, and the files this request created (to remove if the
+/// rows are not written after all).
+#[derive(Debug)]
+pub struct Intake {
+    pub photos: Vec<NewPhoto>,
+    pub created: Vec<String>,
+}
+
+/// The message for a refused photo (the `n`-th of the request).
+pub fn photo_message(lang: Lang, n: usize, e: &PhotoError) -> String {
+    let t = lang.tr();
+    match e {
+        PhotoError::TooLarge(_) => fill(
+            t.api_photo_too_large(),
+            &[("n", &n), ("max", &(MAX_PHOTO_BYTES / (1024 * 1024)))],
+        ),
+        PhotoError::Heif => fill(t.api_photo_heif(), &[("n", &n)]),
+        PhotoError::NotAnImage => fill(t.api_photo_not_image(), &[("n", &n)]),
+        PhotoError::TooManyPixels { .. } => fill(
+            t.api_photo_too_many_pixels(),
+            &[
+                ("n", &n),
+                ("wan", &(MAX_PIXELS / 10_000)),
+                ("mp", &(MAX_PIXELS / 1_000_000)),
+                ("max_side", &MAX_DIMENSION),
+            ],
+        ),
+        PhotoError::Corrupt(_) => fill(t.api_photo_corrupt(), &[("n", &n)]),
+    }
+}
+
+/// Processes and stores the photos; nothing is stored unless every photo is good.
+pub async fn intake(
+    state: &AppState,
+    photos: Vec<Vec<u8>>,
+    metas: &[PhotoMeta],
+    lang: Lang,
+) -> Result<Intake, ApiError> {
+    let jobs = photos.into_iter().map(|bytes| {
+        let pipeline = state.photos.clone();
+        let bytes = Arc::new(bytes);
+        async move {
+            let result = pipeline.process(bytes.clone()).await;
+            (bytes, result)
+        }
+    });
+    let results = futures::future::join_all(jobs).await;
+    let mut processed: Vec<(Arc<Vec<u8>>, Processed)> = Vec::new();
+    let mut errors = Vec::new();
+    for (i, (bytes, result)) in results.into_iter().enumerate() {
+        match result {
+            Ok(p) => processed.push((bytes, p)),
+            Err(e) => {
+                tracing::info!(photo = i + 1, error = %e, "photo refused");
+                errors.push(FieldError::new("photos", photo_message(lang, i + 1, &e)));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(lang, errors));
+    }
+
+    // Files first (content-addressed), remembering which ones this request created.
+    let store = state.store.clone();
+    let to_store: Vec<(String, Vec<u8>)> = processed
+        .iter()
+        .flat_map(|(bytes, p)| {
+            [
+                (p.sha256.clone(), bytes.as_ref().clone()),
+                (sha256_hex(&p.display), p.display.clone()),
+                (sha256_hex(&p.thumb), p.thumb.clone()),
+            ]
+        })
+        .collect();
+    let created = tokio::task::spawn_blocking(move || {
+        let mut created = Vec::new();
+        for (key, bytes) in &to_store {
+            match store.put(key, bytes) {
+                Ok(true) => created.push(key.clone()),
+                Ok(false) => {}
+                Err(e) => return Err((created, e)),
+            }
+        }
+        Ok(created)
+    })
+    .await
+    .map_err(|e| ApiError::internal(lang, e))?;
+    let created = match created {
+        Ok(c) => c,
+        Err((created, e)) => {
+            remove_unused(state, created).await;
+            return Err(ApiError::internal(lang, format!("storing photos: {e}")));
+        }
+    };
+    let default_meta = PhotoMeta::default();
+    let photos = processed
+        .iter()
+        .enumerate()
+        .map(|(i, (bytes, p))| {
+            let m = metas.get(i).unwrap_or(&default_meta);
+            NewPhoto {
+                display_key: sha256_hex(&p.display),
+                display_size: p.display_size,
+                display_bytes: p.display.len() as u32,
+                thumb_key: sha256_hex(&p.thumb),
+                thumb_size: p.thumb_size,
+                evidence: NewEvidence {
+                    original_key: p.sha256.clone(),
+                    received_bytes: bytes.len() as u64,
+                    received_format: p.format.as_str().to_string(),
+                    original_size: p.original_size,
+                    exif_orientation: p.exif.orientation,
+                    exif_taken_at: p.exif.taken_at.clone(),
+                    exif_location: p.exif.lat.zip(p.exif.lon),
+                    client_sha256: m.sha256.as_ref().map(|s| s.to_ascii_lowercase()),
+                    client_bytes: m.bytes,
+                    client_taken_at: m.taken_at.clone(),
+                    client_location: m.lat.zip(m.lon),
+                    client_orientation: m.orientation,
+                },
+            }
+        })
+        .collect();
+    Ok(Intake { photos, created })
+}
+
+/// Deletes files a request created that no row refers to.
+pub async fn remove_unused(state: &AppState, created: Vec<String>) {
+    if created.is_empty() {
+        return;
+    }
+    let in_use = reports::keys_in_use(&state.db, &created)
+        .await
+        .unwrap_or_else(|_| created.clone());
+    let store = state.store.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        for key in created.iter().filter(|k| !in_use.contains(k)) {
+            if let Err(e) = store.delete(key) {
+                tracing::warn!(key, error = %e, "could not remove an unused photo file");
+            }
+        }
+    })
+    .await;
+}

@@ -1,0 +1,298 @@
+//! Submitting a report, as a script: guards, validation, photos through the pipeline, files
+//! stored, then everything in one transaction. Used by the REST API and the plain HTML form.
+//! A failure at any step leaves no report, no row and no file behind.
+
+use crate::{
+    api::error::ApiError,
+    photos::intake::{intake, remove_unused, Intake},
+    startup::AppState,
+};
+use app::{
+    backend::{
+        assign,
+        directory::{self, Resolved},
+        notify,
+        reports::{self, NewReport, Stored, Via},
+    },
+    domain::report::{
+        FieldError, PhotoMeta, PlaceInput, RawReport, Reporter, MAX_PHOTOS, MIN_PHOTOS,
+    },
+    i18n::{fill, Lang},
+};
+
+/// A report as it came off the wire.
+#[derive(Debug, Default)]
+pub struct Submission {
+    pub raw: RawReport,
+    pub photos: Vec<Vec<u8>>,
+    /// One JSON [`PhotoMeta`] per photo, in the same order (the app sends them; the form cannot).
+    pub photo_meta: Vec<String>,
+    pub via: Option<Via>,
+}
+
+/// The outcome, for the two front doors to render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    Created(Stored),
+    /// A retry of a report already stored (same client id): nothing new was stored.
+    Replayed(Stored),
+}
+
+impl Submitted {
+    pub fn stored(&self) -> &Stored {
+        match self {
+            Submitted::Created(s) | Submitted::Replayed(s) => s,
+        }
+    }
+}
+
+/// A hash of everything a submission carries except its client id: the same id sent again with
+/// the same content is a retry; with different content it is a mistake.
+pub fn fingerprint(raw: &app::domain::report::RawReport, photos: &[Vec<u8>]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut content = raw.clone();
+    content.client_id = None;
+    let mut hasher = Sha256::new();
+    hasher.update(serde_json::to_vec(&content).unwrap_or_default());
+    for photo in photos {
+        hasher.update(Sha256::digest(photo));
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Stores a report, or explains (in `lang`) what is wrong with it.
+pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Submitted, ApiError> {
+    let t = lang.tr();
+    let db = &state.db;
+
+    // A retry of something already stored answers with the same receipt, before any work; the
+    // same id with other content (a form page used twice) is refused.
+    let fingerprint = fingerprint(&sub.raw, &sub.photos);
+    if let Some(client_id) = sub
+        .raw
+        .client_id
+        .as_deref()
+        .and_then(|c| uuid::Uuid::parse_str(c.trim()).ok())
+    {
+        if let Some(found) = reports::by_client_id(db, client_id)
+            .await
+            .map_err(|e| ApiError::internal(lang, e))?
+        {
+            if found.fingerprint != fingerprint {
+                return Err(ApiError::Conflict(fill(
+                    t.api_client_id_reused(),
+                    &[("code", &found.code.display())],
+                )));
+            }
+            return Ok(Submitted::Replayed(Stored::Existing {
+                id: found.id,
+                code: found.code,
+            }));
+        }
+    }
+
+    let mut errors: Vec<FieldError> = Vec::new();
+    let valid = sub.raw.validate(lang).map_err(|e| errors.extend(e)).ok();
+    if sub.photos.len() < MIN_PHOTOS {
+        errors.push(FieldError::new("photos", t.field_photos_missing()));
+    }
+    if sub.photos.len() > MAX_PHOTOS {
+        errors.push(FieldError::new(
+            "photos",
+            fill(t.field_photos_too_many(), &[("max", &MAX_PHOTOS)]),
+        ));
+    }
+    let mut metas = Vec::with_capacity(sub.photos.len());
+    for i in 0..sub.photos.len() {
+        let meta = match sub.photo_meta.get(i) {
+            None => Some(PhotoMeta::default()),
+            Some(json) => serde_json::from_str::<PhotoMeta>(json)
+                .ok()
+                .filter(PhotoMeta::is_valid),
+        };
+        match meta {
+            Some(m) => metas.push(m),
+            None => {
+                errors.push(FieldError::new("photo_meta", t.field_photo_meta()));
+                break;
+            }
+        }
+    }
+
+    // Where: a picked or typed enterprise must exist (and be exactly one).
+    let mut place: Option<(Option<uuid::Uuid>, String, Option<String>)> = None;
+    let mut industry: Option<(String, bool)> = None;
+    if let Some(v) = &valid {
+        match &v.place {
+            PlaceInput::Enterprise(id) => match directory::by_id(db, *id)
+                .await
+                .map_err(|e| ApiError::internal(lang, e))?
+            {
+                Some(e) => {
+                    industry = Some((e.industry_code.clone(), e.is_coal_mine));
+                    place = Some((Some(e.id), e.district_code, None))
+                }
+                None => errors.push(FieldError::new(
+                    "enterprise",
+                    t.field_enterprise_not_found(),
+                )),
+            },
+            PlaceInput::Search(q) => match directory::resolve(db, q)
+                .await
+                .map_err(|e| ApiError::internal(lang, e))?
+            {
+                Resolved::One(e) => {
+                    industry = Some((e.industry_code.clone(), e.is_coal_mine));
+                    place = Some((Some(e.id), e.district_code, None))
+                }
+                Resolved::None => errors.push(FieldError::new(
+                    "enterprise",
+                    t.field_enterprise_not_found(),
+                )),
+                Resolved::Many(_) => errors.push(FieldError::new(
+                    "enterprise",
+                    t.field_enterprise_ambiguous(),
+                )),
+            },
+            PlaceInput::Unknown { district, address } => {
+                place = Some((None, district.as_str().to_string(), Some(address.clone())))
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(lang, errors));
+    }
+    let (Some(valid), Some((enterprise_id, district_code, address))) = (valid, place) else {
+        return Err(ApiError::validation(lang, errors));
+    };
+
+    let Intake { photos, created } = intake(state, sub.photos, &metas, lang).await?;
+    let keys = photos.len() * 3;
+    let reporter = match &valid.reporter {
+        Reporter::Anonymous => None,
+        // Sealed: only a union admin's reveal opens them.
+        Reporter::Named { name, phone } => Some((
+            state.identity.seal(name),
+            state.identity.seal(phone.as_str()),
+        )),
+    };
+    let answers_json =
+        serde_json::to_string(&valid.answers).map_err(|e| ApiError::internal(lang, e))?;
+    let (industry_code, is_coal_mine) = match industry {
+        Some((i, coal)) => (Some(i), coal),
+        None => (None, false),
+    };
+    let routing = assign::facts(
+        db,
+        enterprise_id,
+        &district_code,
+        industry_code.as_deref(),
+        is_coal_mine,
+    )
+    .await
+    .map_err(|e| ApiError::internal(lang, e))?;
+    let routed = app::domain::routing::route(&routing);
+    let report = NewReport {
+        client_id: valid.client_id,
+        fingerprint,
+        category: valid.category.code.to_string(),
+        answers_json,
+        enterprise_id,
+        district_code: district_code.clone(),
+        industry_code,
+        is_coal_mine,
+        routed: Some((
+            routed.assignee,
+            routed.rule.as_str().to_string(),
+            routed.reason.clone(),
+        )),
+        address,
+        site: valid.site.clone(),
+        description: valid.description.clone(),
+        severity: valid.severity,
+        location: valid.location.map(|l| (l.lat, l.lon, l.accuracy_m)),
+        lang: lang.tag().to_string(),
+        via: sub.via.unwrap_or(Via::App),
+        reporter,
+        photos,
+    };
+    match reports::insert(db, &report, state.clock.now_ms()).await {
+        Ok(stored @ Stored::Created { .. }) => {
+            tracing::info!(
+                receipt = %stored.code().display(),
+                category = report.category,
+                urgent = report.severity.is_urgent(),
+                photos = keys / 3,
+                routed = routed.rule.as_str(),
+                "report submitted"
+            );
+            if let Stored::Created { id, .. } = &stored {
+                notify_new_report(state, *id, &report, &routed).await;
+            }
+            Ok(Submitted::Created(stored))
+        }
+        Ok(stored @ Stored::Existing { .. }) => {
+            // A concurrent retry won the race: this request's files may be the other's too.
+            remove_unused(state, created).await;
+            Ok(Submitted::Replayed(stored))
+        }
+        Err(e) => {
+            remove_unused(state, created).await;
+            Err(ApiError::internal(lang, format!("storing report: {e}")))
+        }
+    }
+}
+
+/// Tells the assignee (or the district desk) about a new report; an urgent one also pages the
+/// district union's admins at once.
+async fn notify_new_report(
+    state: &AppState,
+    id: uuid::Uuid,
+    report: &NewReport,
+    routed: &app::domain::routing::Routed,
+) {
+    let db = &state.db;
+    let now = state.clock.now_ms();
+    let category = app::backend::cases::category_name(&report.category, app::i18n::Lang::ZhCn);
+    let link = format!("/union/reports/{id}");
+    let mut to = match routed.assignee {
+        Some(a) => vec![a],
+        None => notify::desk_for(db, &report.district_code)
+            .await
+            .unwrap_or_default(),
+    };
+    let urgent = report.severity.is_urgent();
+    let note = if urgent {
+        to.extend(
+            notify::desk_for(db, &report.district_code)
+                .await
+                .unwrap_or_default(),
+        );
+        to.sort();
+        to.dedup();
+        notify::Note {
+            kind: "urgent",
+            report_id: Some(id),
+            title: app::i18n::fill(
+                app::i18n::Lang::ZhCn.tr().notify_urgent(),
+                &[("category", &category)],
+            ),
+            body: routed.reason.clone(),
+            link,
+        }
+    } else {
+        notify::Note {
+            kind: "assigned",
+            report_id: Some(id),
+            title: app::i18n::fill(
+                app::i18n::Lang::ZhCn.tr().notify_assigned(),
+                &[("category", &category)],
+            ),
+            body: routed.reason.clone(),
+            link,
+        }
+    };
+    if let Err(e) = notify::send(db, &to, &note, now).await {
+        tracing::error!(error = %e, "could not notify about a new report");
+    }
+}

@@ -1,0 +1,72 @@
+//! HTTP routes other than the Leptos pages and server functions: the plain HTML forms' targets,
+//! photos, the CSV export. [`form_routes`] is the one list the router is built from and the
+//! authorization matrix enumerates.
+
+pub mod account;
+pub mod admin;
+pub mod cases;
+pub mod forms;
+pub mod health;
+pub mod lang;
+pub mod pages;
+pub mod report_form;
+
+use crate::{api::reports::MAX_BODY_BYTES, startup::AppState};
+use axum::{
+    extract::DefaultBodyLimit,
+    routing::{get, post, MethodRouter},
+};
+
+/// A route: method, path (axum syntax) and handler.
+pub type RouteEntry = (&'static str, &'static str, MethodRouter<AppState>);
+
+/// Every form target and file route.
+pub fn form_routes() -> Vec<RouteEntry> {
+    let uploads = || DefaultBodyLimit::max(MAX_BODY_BYTES);
+    vec![
+        ("GET", "/lang/{tag}", get(lang::switch)),
+        (
+            "POST",
+            "/report",
+            post(report_form::submit).layer(uploads()),
+        ),
+        ("POST", "/login", post(account::login)),
+        ("POST", "/logout", post(account::logout)),
+        ("POST", "/register", post(account::register)),
+        ("POST", "/me/password", post(account::change_password)),
+        ("POST", "/me/sessions/{id}/end", post(account::end_session)),
+        ("POST", "/me/receipts", post(account::link_receipts_form)),
+        ("POST", "/inbox/{id}/read", post(account::mark_read)),
+        ("POST", "/r/{code}/{action}", post(cases::reporter_action)),
+        (
+            "POST",
+            "/union/reports/{id}/{action}",
+            post(cases::union_action),
+        ),
+        (
+            "POST",
+            "/enterprise/reports/{id}/{action}",
+            post(cases::enterprise_action).layer(uploads()),
+        ),
+        ("GET", "/enterprise/export.csv", get(cases::export_csv)),
+        ("GET", "/photos/{id}/{size}", get(cases::photo)),
+        ("POST", "/admin/users", post(admin::create_user)),
+        ("POST", "/admin/users/{id}", post(admin::update_user)),
+        (
+            "POST",
+            "/admin/users/{id}/{change}",
+            post(admin::set_disabled),
+        ),
+        ("POST", "/admin/enterprises", post(admin::new_enterprise)),
+        (
+            "POST",
+            "/admin/enterprises/import",
+            post(admin::import).layer(uploads()),
+        ),
+        (
+            "POST",
+            "/admin/enterprises/{id}",
+            post(admin::edit_enterprise),
+        ),
+    ]
+}

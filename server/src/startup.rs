@@ -1,0 +1,398 @@
+//! Building and running the application: checked start-up, the router, graceful shutdown.
+//!
+//! [`Application::build`] does everything that can fail (directories, secret, database,
+//! migrations, binding the port) before serving, and each failure is one [`StartupError`] whose
+//! message says what is wrong and how to fix it.
+
+use crate::{
+    api,
+    assets::{self, SiteAssets},
+    config::Config,
+    photos::{
+        store::{LocalStore, PhotoStore},
+        Pipeline,
+    },
+    routes, security,
+};
+use app::{
+    backend::{
+        clock::{SharedClock, SystemClock},
+        identity::IdentityKey,
+        ratelimit::RateLimiter,
+        reference, Db, DbError,
+    },
+    domain::deadlines::Deadlines,
+};
+use axum::{extract::FromRef, http::HeaderName, routing::get, Router};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::{
+    future::Future,
+    io,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::{
+    compression::CompressionLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+/// The output name of the front-end build (`safesnap.js`, `safesnap.wasm`, `safesnap.css`).
+pub const OUTPUT_NAME: &str = "safesnap";
+/// The header carrying each request's id (set if the client did not send one, echoed back).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Why the server could not start. Printed as one line by `main`.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("data directory {path} is not usable: {source} (set SAFESNAP_DATA_DIR to a writable directory)")]
+    DataDir { path: String, source: io::Error },
+    #[error("photo directory {path} is not usable: {source} (set SAFESNAP_PHOTO_DIR to a writable directory)")]
+    PhotoDir { path: String, source: io::Error },
+    #[error("secret key file {path}: {message}")]
+    SecretFile { path: String, message: String },
+    #[error("{0}")]
+    Database(#[from] DbError),
+    #[error("cannot load reference data into the database: {0}")]
+    Reference(sqlx::Error),
+    #[error("{0}")]
+    Admin(String),
+    #[error("cannot listen on {addr}: address already in use (stop the other process or choose another port with SAFESNAP_PORT)")]
+    PortInUse { addr: SocketAddr },
+    #[error("cannot listen on {addr}: {source} (check SAFESNAP_HOST and SAFESNAP_PORT)")]
+    Bind { addr: SocketAddr, source: io::Error },
+}
+
+/// Shared by every handler and server function.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Leptos options as built (site root, output name).
+    pub leptos: LeptosOptions,
+    /// The same, with `site_pkg_dir` pointing at the hashed `pkg/<build>` URLs pages link.
+    pub page_options: LeptosOptions,
+    pub db: Db,
+    pub assets: Arc<SiteAssets>,
+    pub photo_dir: PathBuf,
+    pub secret_key: Arc<Vec<u8>>,
+    pub store: Arc<dyn PhotoStore>,
+    pub photos: Pipeline,
+    pub limiter: Arc<RateLimiter>,
+    pub clock: SharedClock,
+    /// Seals reporters' names and phone numbers.
+    pub identity: IdentityKey,
+    pub deadlines: Deadlines,
+    /// Mark cookies `Secure` (the site is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl AppState {
+    /// What server functions and pages can `use_context` for.
+    pub fn provide_contexts(&self) {
+        provide_context(self.db.clone());
+        provide_context(self.limiter.clone());
+        provide_context(self.clock.clone());
+        provide_context(self.deadlines);
+    }
+}
+
+/// A built, bound, not yet serving application.
+pub struct Application {
+    jobs_interval: Option<std::time::Duration>,
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    addr: SocketAddr,
+}
+
+impl Application {
+    /// Prepares directories, the secret, the database (migrated, reference data loaded) and the
+    /// listening socket.
+    pub async fn build(config: &Config) -> Result<Application, StartupError> {
+        Application::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// [`Application::build`] with a given clock (tests drive time with a manual one).
+    pub async fn build_with_clock(
+        config: &Config,
+        clock: SharedClock,
+    ) -> Result<Application, StartupError> {
+        ensure_writable_dir(&config.data_dir).map_err(|source| StartupError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+        ensure_writable_dir(&config.photo_dir).map_err(|source| StartupError::PhotoDir {
+            path: config.photo_dir.display().to_string(),
+            source,
+        })?;
+        let secret_key = match &config.secret_key {
+            Some(key) => key.clone(),
+            None => load_or_create_secret(&config.data_dir.join("secret.key"))?,
+        };
+
+        let db = open_database(config).await?;
+
+        let assets = SiteAssets::scan(&config.site_root, OUTPUT_NAME);
+        if !assets.complete {
+            tracing::warn!(
+                site_root = %config.site_root.display(),
+                "no front-end build found: pages render but nothing hydrates (run `cargo leptos build --release`)"
+            );
+        }
+
+        let listener =
+            TcpListener::bind(config.addr)
+                .await
+                .map_err(|source| match source.kind() {
+                    io::ErrorKind::AddrInUse => StartupError::PortInUse { addr: config.addr },
+                    _ => StartupError::Bind {
+                        addr: config.addr,
+                        source,
+                    },
+                })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+
+        let leptos = LeptosOptions::builder()
+            .output_name(OUTPUT_NAME)
+            .site_root(config.site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .env(leptos::config::Env::PROD)
+            .build();
+        let mut page_options = leptos.clone();
+        page_options.site_pkg_dir = assets.pkg_dir().into();
+
+        let state = AppState {
+            leptos,
+            page_options,
+            db,
+            assets: Arc::new(assets),
+            photo_dir: config.photo_dir.clone(),
+            secret_key: Arc::new(secret_key.clone()),
+            store: Arc::new(LocalStore::new(&config.photo_dir)),
+            photos: Pipeline::per_core(),
+            limiter: Arc::new(RateLimiter::default()),
+            clock,
+            identity: IdentityKey::from_secret(&secret_key),
+            deadlines: config.deadlines,
+            secure_cookies: config.secure_cookies,
+        };
+        let router = router(state.clone());
+        Ok(Application {
+            jobs_interval: config.jobs_interval,
+            listener,
+            router,
+            state,
+            addr,
+        })
+    }
+
+    /// The address actually bound (the port is real even when 0 was asked for).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests and closes the pool.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> io::Result<()> {
+        let db = self.state.db.clone();
+        let jobs = self
+            .jobs_interval
+            .map(|every| crate::actions::jobs::spawn(self.state.clone(), every));
+        let result = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        if let Some(jobs) = jobs {
+            jobs.abort();
+        }
+        db.close().await;
+        result
+    }
+}
+
+/// Opens and migrates the database and loads the reference data (also used by CLI commands).
+pub async fn open_database(config: &Config) -> Result<Db, StartupError> {
+    ensure_writable_dir(&config.data_dir).map_err(|source| StartupError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let db = Db::connect(&config.database_url, config.db_max_connections).await?;
+    db.migrate().await?;
+    reference::sync(&db)
+        .await
+        .map_err(StartupError::Reference)?;
+    Ok(db)
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let page_options = state.page_options.clone();
+    let context_state = state.clone();
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
+
+    let mut router = Router::new();
+    for (_method, path, handler) in api::routes().into_iter().chain(routes::form_routes()) {
+        router = router.route(path, handler);
+    }
+    router
+        .route("/pkg/{build}/{*file}", get(assets::hashed_pkg))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || context_state.provide_contexts(),
+            move || app::shell(page_options.clone()),
+        )
+        .fallback(assets::static_or_not_found)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &axum::http::Request<_>| {
+                            let id = req
+                                .headers()
+                                .get(REQUEST_ID_HEADER)
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("-");
+                            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                        })
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(CompressionLayer::new())
+                .layer(axum::middleware::from_fn(security::headers))
+                .layer(axum::middleware::from_fn(security::refuse_cross_site))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    security::load_user,
+                )),
+        )
+        .with_state(state)
+}
+
+/// Creates the directory if needed and proves it is writable.
+fn ensure_writable_dir(dir: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(".write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"ok")?;
+    std::fs::remove_file(&probe)
+}
+
+/// Reads the secret key file, or creates it (32 random bytes, hex, mode 0600) on first start.
+fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, StartupError> {
+    let shown = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => crate::config::parse_secret(&text).map_err(|_| StartupError::SecretFile {
+            path: shown,
+            message: "is not 64+ hex characters; delete it to have a new one generated".into(),
+        }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let mut key = vec![0u8; 32];
+            getrandom::fill(&mut key).map_err(|e| StartupError::SecretFile {
+                path: shown.clone(),
+                message: format!("no randomness: {e}"),
+            })?;
+            write_private(path, hex::encode(&key).as_bytes()).map_err(|e| {
+                StartupError::SecretFile {
+                    path: shown,
+                    message: e.to_string(),
+                }
+            })?;
+            Ok(key)
+        }
+        Err(e) => Err(StartupError::SecretFile {
+            path: shown,
+            message: e.to_string(),
+        }),
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received: finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_is_created_once_private_and_then_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.key");
+        let first = load_or_create_secret(&path).unwrap();
+        assert_eq!(first.len(), 32);
+        assert_eq!(load_or_create_secret(&path).unwrap(), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+    }
+
+    #[test]
+    fn an_unwritable_directory_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "x").unwrap();
+        assert!(ensure_writable_dir(&file.join("sub")).is_err());
+    }
+}

@@ -1,0 +1,359 @@
+//! Headless Chromium (Debian's `/usr/bin/chromium`) on a phone viewport, driven over the
+//! DevTools protocol.
+
+use chromiumoxide::{
+    browser::{Browser, BrowserConfig},
+    cdp::{
+        browser_protocol::{
+            browser::BrowserContextId,
+            dom::{GetOuterHtmlParams, ScrollIntoViewIfNeededParams},
+            target::{CreateBrowserContextParams, CreateTargetParams},
+            input::{DispatchMouseEventParams, DispatchMouseEventType, InsertTextParams},
+        },
+        js_protocol::runtime::EventExceptionThrown,
+    },
+    handler::viewport::Viewport,
+    page::ScreenshotParams,
+    Page,
+};
+use futures::{FutureExt, StreamExt};
+use std::{
+    future::Future,
+    panic::AssertUnwindSafe,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+/// The phone the browser tests emulate: a 360×740 CSS-pixel Android screen.
+pub const PHONE: (u32, u32) = (360, 740);
+/// Taps land below the sticky header…
+const SAFE_TOP: f64 = 120.0;
+/// …and above the bottom navigation.
+const SAFE_BOTTOM: f64 = 90.0;
+
+/// A browser test that takes longer than this has hung: it fails (with its screenshot).
+pub const TEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Where failed browser tests leave a screenshot.
+pub fn failure_dir() -> PathBuf {
+    crate::workspace_root()
+        .join("target")
+        .join("browser-failures")
+}
+
+fn chromium_path() -> PathBuf {
+    std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+/// A running headless Chromium with its own fresh profile.
+pub struct Chromium {
+    pub browser: Browser,
+    handler: tokio::task::JoinHandle<()>,
+    _profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    pub async fn launch() -> Chromium {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let exe = chromium_path();
+        assert!(
+            exe.exists(),
+            "Chromium not found at {} (install Debian's `chromium`, or set CHROMIUM)",
+            exe.display()
+        );
+        let config = BrowserConfig::builder()
+            .chrome_executable(exe)
+            .new_headless_mode()
+            .no_sandbox()
+            .user_data_dir(profile.path())
+            .window_size(PHONE.0, PHONE.1)
+            .viewport(Viewport {
+                width: PHONE.0,
+                height: PHONE.1,
+                device_scale_factor: Some(2.0),
+                emulating_mobile: true,
+                is_landscape: false,
+                has_touch: true,
+            })
+            .args([
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
+                "--no-first-run",
+            ])
+            .launch_timeout(Duration::from_secs(30))
+            .request_timeout(Duration::from_secs(30))
+            .build()
+            .expect("browser config");
+        let (browser, mut events) = Browser::launch(config).await.expect("launch Chromium");
+        let handler = tokio::spawn(async move { while events.next().await.is_some() {} });
+        Chromium {
+            browser,
+            handler,
+            _profile: profile,
+        }
+    }
+
+    /// A new tab with the phone viewport, collecting uncaught JavaScript exceptions.
+    pub async fn phone_page(&self) -> PhonePage {
+        self.phone_page_in(None).await
+    }
+
+    /// A tab in a browser context of its own (its own cookies and storage: another person's
+    /// phone).
+    pub async fn another_phone(&self) -> PhonePage {
+        let context = self
+            .browser
+            .create_browser_context(CreateBrowserContextParams::default())
+            .await
+            .expect("new browser context");
+        self.phone_page_in(Some(context)).await
+    }
+
+    async fn phone_page_in(&self, context: Option<BrowserContextId>) -> PhonePage {
+        let mut target = CreateTargetParams::new("about:blank");
+        target.browser_context_id = context;
+        let page = self.browser.new_page(target).await.expect("new page");
+        // Content-Security-Policy violations are collected on every document, for `csp_violations`.
+        page.evaluate_on_new_document(
+            "window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));",
+        )
+        .await
+        .expect("CSP listener");
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let mut thrown = page
+            .event_listener::<EventExceptionThrown>()
+            .await
+            .expect("listen for exceptions");
+        let sink = errors.clone();
+        tokio::spawn(async move {
+            while let Some(event) = thrown.next().await {
+                let details = &event.exception_details;
+                let text = details
+                    .exception
+                    .as_ref()
+                    .and_then(|e| e.description.clone())
+                    .unwrap_or_else(|| details.text.clone());
+                sink.lock().expect("errors lock").push(text);
+            }
+        });
+        PhonePage { page, errors }
+    }
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        self.handler.abort();
+    }
+}
+
+/// A tab, plus the uncaught exceptions it has thrown so far.
+#[derive(Clone)]
+pub struct PhonePage {
+    pub page: Page,
+    errors: Arc<Mutex<Vec<String>>>,
+}
+
+impl PhonePage {
+    pub async fn goto(&self, url: &str) {
+        self.page
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("navigate to {url}: {e}"));
+        self.page
+            .wait_for_navigation()
+            .await
+            .unwrap_or_else(|e| panic!("load {url}: {e}"));
+    }
+
+    /// Evaluates a JavaScript expression and returns its JSON value.
+    pub async fn eval(&self, js: &str) -> serde_json::Value {
+        let result = self
+            .page
+            .evaluate(js)
+            .await
+            .unwrap_or_else(|e| panic!("evaluate `{js}`: {e}"));
+        result.value().cloned().unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Evaluates `js` until it returns `true`, or fails after `timeout`. A page that is being
+    /// replaced (a navigation) counts as "not yet".
+    pub async fn wait_for(&self, what: &str, js: &str, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let now = self.page.evaluate(js).await.ok().and_then(|r| r.value().cloned());
+            if now == Some(serde_json::Value::Bool(true)) {
+                return;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!("timed out after {timeout:?} waiting for {what} (`{js}`)");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Taps an element as a finger would: scrolls it (with the mouse wheel) clear of the sticky
+    /// header and the bottom navigation, then clicks its centre. Needs no page JavaScript.
+    pub async fn tap(&self, selector: &str) {
+        let el = self
+            .page
+            .find_element(selector)
+            .await
+            .unwrap_or_else(|e| panic!("no `{selector}`: {e}"));
+        let scroll = ScrollIntoViewIfNeededParams::builder()
+            .backend_node_id(el.backend_node_id)
+            .build();
+        let _ = self.page.execute(scroll).await;
+        for _ in 0..6 {
+            let point = el
+                .clickable_point()
+                .await
+                .unwrap_or_else(|e| panic!("`{selector}` is not visible: {e}"));
+            if point.y >= SAFE_TOP && point.y <= f64::from(PHONE.1) - SAFE_BOTTOM {
+                self.page
+                    .click(point)
+                    .await
+                    .unwrap_or_else(|e| panic!("tap `{selector}`: {e}"));
+                return;
+            }
+            let wheel = DispatchMouseEventParams::builder()
+                .r#type(DispatchMouseEventType::MouseWheel)
+                .x(f64::from(PHONE.0) / 2.0)
+                .y(f64::from(PHONE.1) / 2.0)
+                .delta_x(0.0)
+                .delta_y(point.y - f64::from(PHONE.1) / 2.0)
+                .build()
+                .expect("wheel event");
+            self.page.execute(wheel).await.expect("scroll");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        panic!("could not bring `{selector}` clear of the header and navigation");
+    }
+
+    /// Taps a text field and enters text as a phone keyboard (IME) commits it.
+    pub async fn type_into(&self, selector: &str, text: &str) {
+        self.tap(selector).await;
+        self.page
+            .execute(InsertTextParams::new(text))
+            .await
+            .unwrap_or_else(|e| panic!("type into `{selector}`: {e}"));
+    }
+
+    /// The outer HTML of the first element matching `selector`, read through the DevTools DOM
+    /// (works with page JavaScript switched off).
+    pub async fn outer_html(&self, selector: &str) -> Option<String> {
+        let el = self.page.find_element(selector).await.ok()?;
+        let params = GetOuterHtmlParams::builder()
+            .backend_node_id(el.backend_node_id)
+            .build();
+        self.page
+            .execute(params)
+            .await
+            .ok()
+            .map(|r| r.result.outer_html.clone())
+    }
+
+    /// The page's current URL.
+    pub async fn url(&self) -> String {
+        self.page.url().await.ok().flatten().unwrap_or_default()
+    }
+
+    /// Waits until the URL contains `part` (a navigation finished), or fails after `timeout`.
+    pub async fn wait_for_url(&self, part: &str, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !self.url().await.contains(part) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "never reached a URL with `{part}`; at {}",
+                self.url().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// What the current document's Content-Security-Policy blocked.
+    pub async fn csp_violations(&self) -> Vec<String> {
+        match self.eval("window.__csp || []").await {
+            serde_json::Value::Array(v) => v.into_iter().map(|x| x.to_string()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Fails if the page threw or its policy blocked anything.
+    pub async fn assert_clean(&self) {
+        assert!(self.exceptions().is_empty(), "uncaught exceptions: {:?}", self.exceptions());
+        let blocked = self.csp_violations().await;
+        assert!(blocked.is_empty(), "blocked by the Content-Security-Policy: {blocked:?}");
+    }
+
+    /// The text of the page's `<main>` (read with page JavaScript).
+    pub async fn main_text(&self) -> String {
+        self.eval("document.querySelector('main') ? document.querySelector('main').innerText : ''")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Submits the form an element belongs to by tapping it, and waits for the next page.
+    pub async fn tap_and_wait(&self, selector: &str, url_part: &str) {
+        // Marks this document: the next page is the one without the mark.
+        self.eval("window.__left = true").await;
+        self.tap(selector).await;
+        self.wait_for(
+            "the next page",
+            "window.__left !== true && document.readyState === 'complete'",
+            Duration::from_secs(20),
+        )
+        .await;
+        self.wait_for_url(url_part, Duration::from_secs(20)).await;
+    }
+
+    /// Uncaught exceptions thrown by the page so far.
+    pub fn exceptions(&self) -> Vec<String> {
+        self.errors.lock().expect("errors lock").clone()
+    }
+
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = failure_dir();
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join(format!("{name}.png"));
+        let _ = self
+            .page
+            .save_screenshot(ScreenshotParams::builder().full_page(true).build(), &path)
+            .await;
+        path
+    }
+}
+
+/// Runs a browser test on a fresh phone tab; if it fails, saves a screenshot named after the
+/// test under `target/browser-failures/` before failing.
+pub async fn on_phone<F, Fut>(name: &str, test: F)
+where
+    F: FnOnce(PhonePage) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let chromium = Chromium::launch().await;
+    let page = chromium.phone_page().await;
+    let outcome = match tokio::time::timeout(
+        TEST_TIMEOUT,
+        AssertUnwindSafe(test(page.clone())).catch_unwind(),
+    )
+    .await
+    {
+        Ok(outcome) => outcome,
+        Err(_) => Err(Box::new(format!(
+            "browser test {name} did not finish within {TEST_TIMEOUT:?}"
+        )) as Box<dyn std::any::Any + Send>),
+    };
+    if let Err(panic) = outcome {
+        let shot = page.screenshot(name).await;
+        eprintln!("browser test {name} failed; screenshot: {}", shot.display());
+        std::panic::resume_unwind(panic);
+    }
+}

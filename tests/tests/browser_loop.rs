@@ -1,0 +1,177 @@
+//! The closed loop in real Chromium, three people on three phones (separate browser contexts):
+//! a worker reports, the inspector triages and sends the notice, the enterprise officer
+//! acknowledges and rectifies with a photo, the inspector verifies, and the worker confirms on the
+//! receipt page and sees 已闭环. Also: an inspector signs in, sees who they are and their scope,
+//! signs out, and the back button shows nothing private.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
+use safesnap_tests::{
+    browser::{Chromium, PhonePage, TEST_TIMEOUT},
+    people::DEMO_PASSWORD,
+    photos, spawn_app,
+};
+use std::{path::Path, time::Duration};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn attach(page: &PhonePage, selector: &str, file: &Path) {
+    let input = page.page.find_element(selector).await.unwrap();
+    page.page
+        .execute(SetFileInputFilesParams::builder().files(vec![file.display().to_string()]).backend_node_id(input.backend_node_id).build().unwrap())
+        .await
+        .unwrap();
+}
+
+async fn sign_in(page: &PhonePage, base: &str, login: &str) {
+    page.goto(&format!("{base}/me")).await;
+    page.type_into("form[action='/login'] input[name=login]", login).await;
+    page.type_into("form[action='/login'] input[name=password]", DEMO_PASSWORD).await;
+    page.tap("form[action='/login'] button[type=submit]").await;
+    page.wait_for("the account page", "!!document.querySelector('.account-name')", WAIT).await;
+}
+
+/// Runs `test` with a deadline, saving screenshots of every phone if it fails.
+async fn with_phones<F, Fut>(name: &str, phones: &[&PhonePage], test: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use futures::FutureExt;
+    let outcome = tokio::time::timeout(TEST_TIMEOUT * 2, std::panic::AssertUnwindSafe(test()).catch_unwind()).await;
+    let failed = !matches!(outcome, Ok(Ok(())));
+    if failed {
+        for (i, p) in phones.iter().enumerate() {
+            let shot = p.screenshot(&format!("{name}-{i}")).await;
+            eprintln!("screenshot: {}", shot.display());
+        }
+        match outcome {
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            _ => panic!("{name} did not finish in time"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_phones_close_the_loop() {
+    let app = spawn_app().await;
+    let people = app.people().await;
+    let enterprise: String = app::db_run!(&app.db, |pool| sqlx::query_scalar("SELECT name FROM enterprises WHERE id = $1")
+        .bind(people.officer_enterprise)
+        .fetch_one(pool)
+        .await)
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let hazard = dir.path().join("hazard.jpg");
+    std::fs::write(&hazard, photos::camera_jpeg(1600, 1200, 1)).unwrap();
+    let after = dir.path().join("after.jpg");
+    std::fs::write(&after, photos::camera_jpeg(1200, 900, 1)).unwrap();
+    let base = app.base.clone();
+
+    let chromium = Chromium::launch().await;
+    let worker = chromium.another_phone().await;
+    let inspector = chromium.another_phone().await;
+    let officer = chromium.another_phone().await;
+    let phones = [&worker, &inspector, &officer];
+
+    with_phones("three_phones_close_the_loop", &phones, || async {
+        // The worker reports, anonymously.
+        worker.goto(&format!("{base}/")).await;
+        worker.wait_for("the form island", "document.querySelector('.report-form').hasAttribute('data-ready')", WAIT).await;
+        attach(&worker, "input[type=file][multiple]", &hazard).await;
+        worker.wait_for("the photo preview", "document.querySelectorAll('.photo-list img').length === 1", WAIT).await;
+        worker.tap("label.tile:has(input[value=fall])").await;
+        worker.tap("label.chip:has(input[name='q.fall.guard'][value=no])").await;
+        worker.tap("input[name=enterprise]").await;
+        let search: String = enterprise.chars().take(6).collect();
+        worker.eval(&format!("(() => {{ const i = document.querySelector('input[name=enterprise]'); i.value = {search:?}; i.dispatchEvent(new Event('input', {{ bubbles: true }})); return true; }})()")).await;
+        worker.wait_for("enterprise suggestions", "document.querySelectorAll('#enterprise-suggestions button').length > 0", WAIT).await;
+        worker.tap("#enterprise-suggestions button").await;
+        worker.tap("label.tile:has(input[value=immediate])").await;
+        worker.tap("label.option:has(input[value=anonymous])").await;
+        worker.tap("button.submit").await;
+        worker.wait_for("the receipt", "location.pathname.startsWith('/r/') && !!document.querySelector('.receipt-code .code')", WAIT).await;
+        let receipt_url = worker.url().await;
+        worker.assert_clean().await;
+
+        // The inspector signs in, finds it in their queue and grades it.
+        sign_in(&inspector, &base, "inspector").await;
+        inspector.goto(&format!("{base}/union")).await;
+        inspector.tap_and_wait(".queue-item a", "/union/reports/").await;
+        let report_url = inspector.url().await;
+        inspector.tap("form[action$='/grade'] label.option:has(input[value=ordinary])").await;
+        inspector.tap_and_wait("form[action$='/grade'] button[type=submit]", "ok=1").await;
+        // The notice: the deadline is filled in by default; the 五定 are typed.
+        inspector.type_into("form[action$='/notice'] input[name=responsible_person]", "项目经理 张三").await;
+        inspector.type_into("form[action$='/notice'] textarea[name=measures]", "加装临边防护栏和安全网").await;
+        inspector.type_into("form[action$='/notice'] input[name=standard]", "JGJ 80-2016").await;
+        inspector.type_into("form[action$='/notice'] input[name=acceptance_person]", "安全部 李四").await;
+        inspector.tap_and_wait("form[action$='/notice'] button[type=submit]", "ok=1").await;
+        assert!(inspector.main_text().await.contains("已发整改通知"));
+
+        // The officer acknowledges and sends the rectification with an after-photo.
+        sign_in(&officer, &base, "officer").await;
+        officer.goto(&format!("{base}/enterprise")).await;
+        officer.tap_and_wait(".queue-item a", "/enterprise/reports/").await;
+        let text = officer.main_text().await;
+        assert!(text.contains("加装临边防护栏和安全网"), "{text}");
+        assert!(!text.contains(receipt_url.rsplit('/').next().unwrap()), "the enterprise never sees the receipt code");
+        officer.tap_and_wait("form[action$='/acknowledge'] button[type=submit]", "ok=1").await;
+        attach(&officer, "form[action$='/rectification'] input[type=file]", &after).await;
+        officer.type_into("form[action$='/rectification'] textarea[name=note]", "已加装防护栏，挂设安全网").await;
+        officer.tap_and_wait("form[action$='/rectification'] button[type=submit]", "ok=1").await;
+        assert!(officer.main_text().await.contains("企业已提交整改"));
+        officer.assert_clean().await;
+
+        // The inspector sees the after-photo and passes it.
+        inspector.goto(&report_url).await;
+        assert!(inspector.eval("document.querySelectorAll('.photo-grid img').length >= 2").await == true);
+        inspector.tap("form[action$='/verify'] label.option:has(input[value=pass])").await;
+        inspector.tap_and_wait("form[action$='/verify'] button[type=submit]", "ok=1").await;
+        inspector.assert_clean().await;
+
+        // The worker confirms on the receipt page and sees the loop closed.
+        worker.goto(&receipt_url).await;
+        worker.wait_for("the confirmation question", "!!document.querySelector('form[action$=\"/confirm\"]')", WAIT).await;
+        worker.tap_and_wait("form[action$='/confirm'] button[type=submit]", "ok=1").await;
+        let text = worker.main_text().await;
+        assert!(text.contains("已闭环"), "{text}");
+        worker.assert_clean().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inspector_signs_in_and_out_and_the_back_button_shows_nothing_private() {
+    let app = spawn_app().await;
+    app.people().await;
+    let base = app.base.clone();
+    let chromium = Chromium::launch().await;
+    let phone = chromium.phone_page().await;
+    with_phones("inspector_sign_in_and_out", &[&phone], || async {
+        sign_in(&phone, &base, "inspector").await;
+        let text = phone.main_text().await;
+        assert!(text.contains("王检查员"), "their name: {text}");
+        assert!(text.contains("劳动保护监督检查员"), "their role: {text}");
+        assert!(text.contains("金水区：") && text.contains("建筑施工"), "their scope: {text}");
+        assert!(text.contains("本机"), "this session is listed: {text}");
+        phone.assert_clean().await;
+
+        phone.tap_and_wait("form[action='/logout'] button[type=submit]", "/me").await;
+        phone.wait_for("the sign-in form", "!!document.querySelector('form[action=\"/login\"]')", WAIT).await;
+        assert!(!phone.main_text().await.contains("王检查员"));
+
+        // Back: the signed-in page is not shown again from the cache.
+        phone.eval("history.back(), true").await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        phone.wait_for("the page after going back", "document.readyState === 'complete'", WAIT).await;
+        let text = phone.main_text().await;
+        assert!(!text.contains("王检查员") && !text.contains("金水区："), "private data came back: {text}");
+        // And the desk is closed to this browser now.
+        phone.goto(&format!("{base}/union")).await;
+        let text = phone.main_text().await;
+        assert!(text.contains("请先登录") && !text.contains("交给我的"), "{text}");
+    })
+    .await;
+}
