@@ -27,7 +27,6 @@ CREATE TABLE reports (
     created_at           BIGINT NOT NULL,
     updated_at           BIGINT NOT NULL
 );
-CREATE INDEX reports_state_created ON reports (state, created_at);
 CREATE INDEX reports_enterprise_created ON reports (enterprise_id, created_at);
 CREATE INDEX reports_district_created ON reports (district_code, created_at);
 

@@ -91,12 +91,16 @@ CREATE INDEX reports_queue ON reports (urgent, created_at, id);
 CREATE INDEX reports_assignee_queue ON reports (assignee_id, urgent, created_at, id);
 CREATE INDEX reports_district_queue ON reports (district_code, urgent, created_at, id);
 CREATE INDEX reports_enterprise_queue ON reports (enterprise_id, urgent, created_at, id);
-CREATE INDEX reports_state_queue ON reports (state, urgent, created_at, id);
 -- Open reports, what desks look at, have partial indexes of their own (the predicate is the
 -- queue's `OPEN_SQL`, word for word), so an open queue never walks past years of closed reports.
 CREATE INDEX reports_open_queue ON reports (urgent, created_at, id) WHERE state NOT IN ('closed', 'rejected');
 CREATE INDEX reports_open_assignee_queue ON reports (assignee_id, urgent, created_at, id) WHERE state NOT IN ('closed', 'rejected');
 CREATE INDEX reports_open_district_queue ON reports (district_code, urgent, created_at, id) WHERE state NOT IN ('closed', 'rejected');
+CREATE INDEX reports_open_enterprise_queue ON reports (enterprise_id, urgent, created_at, id) WHERE state NOT IN ('closed', 'rejected');
+-- Finished reports (a desk looking back), with the queue's `CLOSED_SQL` as predicate.
+CREATE INDEX reports_closed_queue ON reports (urgent, created_at, id) WHERE state IN ('closed', 'rejected');
+-- Reports waiting on the enterprise (the only ones that can be overdue): the overdue filter.
+CREATE INDEX reports_overdue_queue ON reports (urgent, created_at, id) WHERE state IN ('notice_sent', 'acknowledged');
 CREATE INDEX reports_ack_due ON reports (ack_due_at);
 CREATE INDEX reports_fix_due ON reports (fix_due_at);
 CREATE INDEX reports_confirm_due ON reports (confirm_due_at);

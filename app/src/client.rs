@@ -220,7 +220,12 @@ pub fn keep_blob(id: u32, blob: web_sys::Blob) {
 
 /// A kept photo.
 pub fn kept_blob(id: u32) -> Option<web_sys::Blob> {
-    BLOBS.with(|b| b.borrow().iter().find(|(i, _)| *i == id).map(|(_, blob)| blob.clone()))
+    BLOBS.with(|b| {
+        b.borrow()
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, blob)| blob.clone())
+    })
 }
 
 /// Drops a photo the worker removed.

@@ -8,11 +8,14 @@
 //! - in the database: `backend::cases::queue`, one caller, each scenario's first page and a deep
 //!   keyset page (a cursor half-way back through the data), with the filters a desk uses;
 //! - over HTTP: 50 concurrent clients, each signed in as a demo user, cycling through the
-//!   scenarios through the real server (session lookup, policy, JSON) with no think time;
+//!   scenarios through the real server (session lookup, policy, JSON): once with no pause between
+//!   requests (the server saturated: latency is then 50 ÷ throughput), once with about
+//!   `--think-ms` between a client's requests (people clicking through pages);
 //! - the query plan of every scenario (no `OFFSET`, no `COUNT(*)`: keyset pagination on indexes).
 //!
 //! Options (after `--`): `--reports N` (default 1000000), `--samples N` per scenario (default 200),
-//! `--clients N` (default 50), `--requests N` per client (default 60), `--sqlite-only`, `--plans`.
+//! `--clients N` (default 50), `--requests N` per client (default 60), `--think-ms N` (default
+//! 250), `--sqlite-only`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark: failing loudly is fine
 
@@ -114,7 +117,7 @@ async fn handlers(db: &Db) -> (BTreeMap<String, Uuid>, Option<Uuid>) {
         let new = NewUser {
             username: Some(format!("bench-{}", d.code)),
             phone: None,
-            display_name: format!("{}检查员", d.name),
+            display_name: format!("{}检查员", d.name_zh),
             password: server::seed::DEMO_PASSWORD.to_string(),
             grants: Grants {
                 roles: [Role::Inspector].into(),
@@ -217,7 +220,12 @@ fn generate(rng: &mut Rng, n: usize, i: usize, targets: &[Target]) -> Row {
     let grade = graded.then(|| if rng.chance(10) { "major" } else { "ordinary" });
     let noticed = matches!(
         state,
-        "notice_sent" | "acknowledged" | "rectification_submitted" | "verified" | "closed" | "reopened"
+        "notice_sent"
+            | "acknowledged"
+            | "rectification_submitted"
+            | "verified"
+            | "closed"
+            | "reopened"
     );
     let fix_days = if grade == Some("major") { 30 } else { 7 };
     Row {
@@ -226,7 +234,11 @@ fn generate(rng: &mut Rng, n: usize, i: usize, targets: &[Target]) -> Row {
         receipt: format!("B{i:011}"),
         category: categories[rng.below(categories.len() as u64) as usize],
         t,
-        severity: if urgent { "life_threatening" } else { "immediate" },
+        severity: if urgent {
+            "life_threatening"
+        } else {
+            "immediate"
+        },
         urgent,
         state,
         grade,
@@ -285,7 +297,10 @@ async fn seed_reports(db: &Db, n: usize) {
             qb.build().execute(pool).await.unwrap();
         });
         if i % 100_000 == 0 {
-            eprint!("\r  seeded {i} reports in {:.0} s", started.elapsed().as_secs_f64());
+            eprint!(
+                "\r  seeded {i} reports in {:.0} s",
+                started.elapsed().as_secs_f64()
+            );
         }
     }
     // One photo per report (the queue shows its thumbnail).
@@ -294,17 +309,23 @@ async fn seed_reports(db: &Db, n: usize) {
                   display_height, display_bytes, thumb_key, thumb_width, thumb_height, created_at) ";
     match db {
         Db::Sqlite(pool) => {
-            sqlx::query(&format!("{insert}{}", photos.replace("{uuid}", "randomblob(16)")))
-                .execute(pool)
-                .await
-                .unwrap();
+            sqlx::query(&format!(
+                "{insert}{}",
+                photos.replace("{uuid}", "randomblob(16)")
+            ))
+            .execute(pool)
+            .await
+            .unwrap();
             sqlx::query("ANALYZE").execute(pool).await.unwrap();
         }
         Db::Postgres(pool) => {
-            sqlx::query(&format!("{insert}{}", photos.replace("{uuid}", "gen_random_uuid()")))
-                .execute(pool)
-                .await
-                .unwrap();
+            sqlx::query(&format!(
+                "{insert}{}",
+                photos.replace("{uuid}", "gen_random_uuid()")
+            ))
+            .execute(pool)
+            .await
+            .unwrap();
             sqlx::query("VACUUM ANALYZE").execute(pool).await.unwrap();
         }
     }
@@ -371,19 +392,93 @@ async fn scenarios(db: &Db) -> Vec<Scenario> {
     };
     let list = vec![
         s("city, open", "admin", q(&|_| {}), "view=area"),
-        s("city, urgent", "admin", q(&|q| q.urgent = true), "view=area&urgent=1"),
-        s("city, overdue", "admin", q(&|q| q.overdue = true), "view=area&overdue=1"),
-        s("city, major", "admin", q(&|q| q.grade = Some("major".into())), "view=area&grade=major"),
-        s("city, category", "admin", q(&|q| q.category = Some("confined".into())), "view=area&category=confined"),
-        s("city, all states", "admin", q(&|q| q.state = Some("all".into())), "view=area&state=all"),
-        s("city, closed", "admin", q(&|q| q.state = Some("closed".into())), "view=area&state=closed"),
-        s("district, open", "jinshui-admin", q(&|q| q.district = Some("410105".into())), "view=area"),
-        s("district, notice sent", "jinshui-admin", q(&|q| { q.district = Some("410105".into()); q.state = Some("notice_sent".into()) }), "view=area&state=notice_sent"),
-        s("enterprise, all states", "admin", q(&|q| { q.enterprises = Some(vec![enterprise]); q.state = Some("all".into()) }), &format!("view=area&enterprise={enterprise}&state=all")),
-        s("my queue, open", "inspector", q(&|q| q.assignee = Some(inspector)), "view=mine"),
-        s("my queue, overdue", "inspector", q(&|q| { q.assignee = Some(inspector); q.overdue = true }), "view=mine&overdue=1"),
-        s("my area, open", "inspector", q(&|q| q.coverage = Some(coverage.clone())), "view=area"),
-        s("mines, open", "mine-supervisor", q(&|q| q.enterprises = Some(mines.clone())), "view=area"),
+        s(
+            "city, urgent",
+            "admin",
+            q(&|q| q.urgent = true),
+            "view=area&urgent=1",
+        ),
+        s(
+            "city, overdue",
+            "admin",
+            q(&|q| q.overdue = true),
+            "view=area&overdue=1",
+        ),
+        s(
+            "city, major",
+            "admin",
+            q(&|q| q.grade = Some("major".into())),
+            "view=area&grade=major",
+        ),
+        s(
+            "city, category",
+            "admin",
+            q(&|q| q.category = Some("confined".into())),
+            "view=area&category=confined",
+        ),
+        s(
+            "city, all states",
+            "admin",
+            q(&|q| q.state = Some("all".into())),
+            "view=area&state=all",
+        ),
+        s(
+            "city, closed",
+            "admin",
+            q(&|q| q.state = Some("closed".into())),
+            "view=area&state=closed",
+        ),
+        s(
+            "district, open",
+            "jinshui-admin",
+            q(&|q| q.district = Some("410105".into())),
+            "view=area",
+        ),
+        s(
+            "district, notice sent",
+            "jinshui-admin",
+            q(&|q| {
+                q.district = Some("410105".into());
+                q.state = Some("notice_sent".into())
+            }),
+            "view=area&state=notice_sent",
+        ),
+        s(
+            "enterprise, all states",
+            "admin",
+            q(&|q| {
+                q.enterprises = Some(vec![enterprise]);
+                q.state = Some("all".into())
+            }),
+            &format!("view=area&enterprise={enterprise}&state=all"),
+        ),
+        s(
+            "my queue, open",
+            "inspector",
+            q(&|q| q.assignee = Some(inspector)),
+            "view=mine",
+        ),
+        s(
+            "my queue, overdue",
+            "inspector",
+            q(&|q| {
+                q.assignee = Some(inspector);
+                q.overdue = true
+            }),
+            "view=mine&overdue=1",
+        ),
+        s(
+            "my area, open",
+            "inspector",
+            q(&|q| q.coverage = Some(coverage.clone())),
+            "view=area",
+        ),
+        s(
+            "mines, open",
+            "mine-supervisor",
+            q(&|q| q.enterprises = Some(mines.clone())),
+            "view=area",
+        ),
     ];
     assert!(
         app::domain::category::Category::find("confined").is_some(),
@@ -394,10 +489,18 @@ async fn scenarios(db: &Db) -> Vec<Scenario> {
 
 /// A cursor half-way back through the data: the queue as someone sees it after paging deep.
 fn deep_cursor() -> String {
-    format!("0.{}.ffffffff-ffff-ffff-ffff-ffffffffffff", NOW - 18 * 30 * DAY)
+    format!(
+        "0.{}.ffffffff-ffff-ffff-ffff-ffffffffffff",
+        NOW - 18 * 30 * DAY
+    )
 }
 
-fn time_db(rt: &tokio::runtime::Runtime, db: &Db, q: &QueueQuery, samples: usize) -> (usize, Vec<f64>) {
+fn time_db(
+    rt: &tokio::runtime::Runtime,
+    db: &Db,
+    q: &QueueQuery,
+    samples: usize,
+) -> (usize, Vec<f64>) {
     rt.block_on(async {
         let mut times = Vec::with_capacity(samples);
         let mut rows = 0;
@@ -424,7 +527,9 @@ async fn explain(db: &Db, q: &QueueQuery) -> String {
             Db::Sqlite(_) if value.len() == 38 && value.starts_with('\'') => {
                 format!("X'{}'", value.trim_matches('\'').replace('-', ""))
             }
-            Db::Postgres(_) if value.len() == 38 && value.starts_with('\'') => format!("{value}::uuid"),
+            Db::Postgres(_) if value.len() == 38 && value.starts_with('\'') => {
+                format!("{value}::uuid")
+            }
             _ => value.clone(),
         };
         inlined = inlined.replace(name, &value);
@@ -442,11 +547,12 @@ async fn explain(db: &Db, q: &QueueQuery) -> String {
                 .join("\n")
         }
         Db::Postgres(pool) => {
-            let rows: Vec<(String,)> =
-                sqlx::query_as(&format!("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {inlined}"))
-                    .fetch_all(pool)
-                    .await
-                    .unwrap();
+            let rows: Vec<(String,)> = sqlx::query_as(&format!(
+                "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {inlined}"
+            ))
+            .fetch_all(pool)
+            .await
+            .unwrap();
             rows.into_iter()
                 .map(|r| format!("    {}", r.0))
                 .collect::<Vec<_>>()
@@ -460,6 +566,7 @@ async fn http_load(
     scenarios: &[Scenario],
     clients: usize,
     per_client: usize,
+    think: Duration,
 ) -> (Vec<f64>, Duration) {
     // One signed-in session per demo login, shared by that login's clients.
     let mut cookies: BTreeMap<&str, String> = BTreeMap::new();
@@ -474,7 +581,10 @@ async fn http_load(
         let res = plain
             .post(format!("http://{addr}/login"))
             .header("origin", format!("http://{addr}"))
-            .form(&[("login", s.login), ("password", server::seed::DEMO_PASSWORD)])
+            .form(&[
+                ("login", s.login),
+                ("password", server::seed::DEMO_PASSWORD),
+            ])
             .send()
             .await
             .unwrap();
@@ -494,9 +604,16 @@ async fn http_load(
         .flat_map(|s| {
             let cookie = cookies[s.login].clone();
             [
-                (format!("http://{addr}/api/v1/queue?{}", s.params), cookie.clone()),
                 (
-                    format!("http://{addr}/api/v1/queue?{}&after={}", s.params, deep_cursor()),
+                    format!("http://{addr}/api/v1/queue?{}", s.params),
+                    cookie.clone(),
+                ),
+                (
+                    format!(
+                        "http://{addr}/api/v1/queue?{}&after={}",
+                        s.params,
+                        deep_cursor()
+                    ),
                     cookie,
                 ),
             ]
@@ -509,14 +626,26 @@ async fn http_load(
         let client = reqwest::Client::new();
         tasks.push(tokio::spawn(async move {
             let mut times = Vec::with_capacity(per_client);
+            // People do not all click at the same instant: paced clients start staggered.
+            tokio::time::sleep(think * c as u32 / clients as u32).await;
             for n in 0..per_client {
                 let (url, cookie) = &requests[(c * 7 + n) % requests.len()];
                 let t = Instant::now();
-                let res = client.get(url).header("cookie", cookie).send().await.unwrap();
+                let res = client
+                    .get(url)
+                    .header("cookie", cookie)
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(res.status(), 200, "{url}");
                 let body = res.bytes().await.unwrap();
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
                 assert!(body.starts_with(b"{"), "{url}");
+                if !think.is_zero() {
+                    // Start times spread out so the clients do not click in lockstep.
+                    let jitter = (c as u64 * 37 + n as u64 * 11) % (think.as_millis() as u64 + 1);
+                    tokio::time::sleep(think / 2 + Duration::from_millis(jitter)).await;
+                }
             }
             times
         }));
@@ -535,6 +664,7 @@ fn main() {
     let samples: usize = arg("--samples").map_or(200, |v| v.parse().unwrap());
     let clients: usize = arg("--clients").map_or(50, |v| v.parse().unwrap());
     let per_client: usize = arg("--requests").map_or(60, |v| v.parse().unwrap());
+    let think_ms: u64 = arg("--think-ms").map_or(250, |v| v.parse().unwrap());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -569,8 +699,12 @@ fn main() {
         let db = app.state().db.clone();
         println!("\n## {label}: {reports} reports");
         let scenarios = rt.block_on(async {
-            server::seed::seed_demo(&db, NOW - 1200 * DAY).await.unwrap();
-            server::seed::seed_demo_users(&db, NOW - 1200 * DAY).await.unwrap();
+            server::seed::seed_demo(&db, NOW - 1200 * DAY)
+                .await
+                .unwrap();
+            server::seed::seed_demo_users(&db, NOW - 1200 * DAY)
+                .await
+                .unwrap();
             seed_reports(&db, reports).await;
             scenarios(&db).await
         });
@@ -618,21 +752,29 @@ fn main() {
         println!("worst p99 in the database: {worst:.2} ms (target ≤ 5 ms)");
 
         rt.spawn(app.run_until(std::future::pending()));
-        let (all, elapsed) = rt.block_on(http_load(addr, &scenarios, clients, per_client));
         println!(
-            "\nOver HTTP, GET /api/v1/queue, {clients} concurrent clients × {per_client} requests, no think time \
-             (every scenario, first and deep pages):"
+            "\nOver HTTP, GET /api/v1/queue, {clients} concurrent signed-in clients × {per_client} requests \
+             (every scenario, first and deep pages), target p99 ≤ 20 ms:"
         );
-        println!(
-            "  p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {:.0} requests/s (target p99 ≤ 20 ms)",
-            percentile(&all, 0.5),
-            percentile(&all, 0.95),
-            percentile(&all, 0.99),
-            all.last().unwrap(),
-            all.len() as f64 / elapsed.as_secs_f64()
-        );
+        for think in [Duration::ZERO, Duration::from_millis(think_ms)] {
+            let (all, elapsed) =
+                rt.block_on(http_load(addr, &scenarios, clients, per_client, think));
+            println!(
+                "  {:<28} p50 {:>6.1} ms, p95 {:>6.1} ms, p99 {:>6.1} ms, max {:>6.1} ms; {:>5.0} requests/s",
+                if think.is_zero() {
+                    "no pause (saturation):".to_string()
+                } else {
+                    format!("~{} ms between clicks:", think.as_millis())
+                },
+                percentile(&all, 0.5),
+                percentile(&all, 0.95),
+                percentile(&all, 0.99),
+                all.last().unwrap(),
+                all.len() as f64 / elapsed.as_secs_f64()
+            );
+        }
 
-        if flag("--plans") || label == "SQLite" || label == "PostgreSQL" {
+        {
             println!("\nQuery plans (first page):");
             for s in &scenarios {
                 let plan = rt.block_on(explain(&db, &s.query));

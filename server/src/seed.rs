@@ -397,14 +397,13 @@ pub async fn seed_demo_users(db: &Db, now_ms: i64) -> Result<Vec<DemoLogin>, sql
         .await
         })
     };
-    let mines: Vec<uuid::Uuid> =
-        db_run!(db, |pool| {
-            sqlx::query_scalar(
+    let mines: Vec<uuid::Uuid> = db_run!(db, |pool| {
+        sqlx::query_scalar(
         "SELECT id FROM enterprises WHERE is_coal_mine AND district_code = '410183' ORDER BY uscc"
     )
     .fetch_all(pool)
     .await
-        })?;
+    })?;
     let coverage = |district: &str| -> BTreeSet<(String, String)> {
         app::domain::industry::INDUSTRIES
             .iter()

@@ -192,7 +192,14 @@ fn the_first_admin_is_created_from_the_terminal_and_signs_in() {
             .env_remove("SAFESNAP_PORT");
         cmd
     };
-    let create = ["admin", "create", "--username", "boss", "--name", "市总工会 管理员"];
+    let create = [
+        "admin",
+        "create",
+        "--username",
+        "boss",
+        "--name",
+        "市总工会 管理员",
+    ];
     let out = command(&create).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
@@ -211,9 +218,18 @@ fn the_first_admin_is_created_from_the_terminal_and_signs_in() {
     assert_one_clear_line(&again, "the username `boss` is already taken");
 
     // A bad district is refused before anything is stored.
-    let bad = command(&["admin", "create", "--username", "other", "--name", "x", "--district", "999999"])
-        .output()
-        .unwrap();
+    let bad = command(&[
+        "admin",
+        "create",
+        "--username",
+        "other",
+        "--name",
+        "x",
+        "--district",
+        "999999",
+    ])
+    .output()
+    .unwrap();
     assert_one_clear_line(&bad, "is not a district of Zhengzhou");
 
     // The server on that data directory lets the admin sign in with the printed password.
@@ -276,5 +292,8 @@ fn the_first_admin_is_created_from_the_terminal_and_signs_in() {
     let (wrong, right, me) = result;
     assert_ne!(wrong.as_u16(), 303, "a wrong password signed in");
     assert_eq!(right.as_u16(), 303, "the printed password does not sign in");
-    assert!(me.contains("市总工会 管理员"), "the account page does not name the admin");
+    assert!(
+        me.contains("市总工会 管理员"),
+        "the account page does not name the admin"
+    );
 }

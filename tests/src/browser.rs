@@ -7,8 +7,8 @@ use chromiumoxide::{
         browser_protocol::{
             browser::BrowserContextId,
             dom::{GetOuterHtmlParams, ScrollIntoViewIfNeededParams},
-            target::{CreateBrowserContextParams, CreateTargetParams},
             input::{DispatchMouseEventParams, DispatchMouseEventType, InsertTextParams},
+            target::{CreateBrowserContextParams, CreateTargetParams},
         },
         js_protocol::runtime::EventExceptionThrown,
     },
@@ -186,7 +186,12 @@ impl PhonePage {
     pub async fn wait_for(&self, what: &str, js: &str, timeout: Duration) {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let now = self.page.evaluate(js).await.ok().and_then(|r| r.value().cloned());
+            let now = self
+                .page
+                .evaluate(js)
+                .await
+                .ok()
+                .and_then(|r| r.value().cloned());
             if now == Some(serde_json::Value::Bool(true)) {
                 return;
             }
@@ -286,9 +291,16 @@ impl PhonePage {
 
     /// Fails if the page threw or its policy blocked anything.
     pub async fn assert_clean(&self) {
-        assert!(self.exceptions().is_empty(), "uncaught exceptions: {:?}", self.exceptions());
+        assert!(
+            self.exceptions().is_empty(),
+            "uncaught exceptions: {:?}",
+            self.exceptions()
+        );
         let blocked = self.csp_violations().await;
-        assert!(blocked.is_empty(), "blocked by the Content-Security-Policy: {blocked:?}");
+        assert!(
+            blocked.is_empty(),
+            "blocked by the Content-Security-Policy: {blocked:?}"
+        );
     }
 
     /// The text of the page's `<main>` (read with page JavaScript).

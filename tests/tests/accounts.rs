@@ -22,15 +22,21 @@ const START: i64 = 1_782_867_600_000;
 const MINUTE: i64 = 60_000;
 
 async fn app_with_clock() -> TestApp {
-    spawn_app_with_clock(Engine::Sqlite, Some(ManualClock::new(START))).await.unwrap()
+    spawn_app_with_clock(Engine::Sqlite, Some(ManualClock::new(START)))
+        .await
+        .unwrap()
 }
 
 /// The session token a response sets (empty when it clears the cookie).
 fn session_set_by(res: &reqwest::Response) -> Option<String> {
-    res.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-        c.strip_prefix(&format!("{SESSION_COOKIE}="))
-            .map(|rest| rest.split(';').next().unwrap_or("").to_string())
-    })
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            c.strip_prefix(&format!("{SESSION_COOKIE}="))
+                .map(|rest| rest.split(';').next().unwrap_or("").to_string())
+        })
 }
 
 /// GET with exactly this session cookie (no jar).
@@ -68,8 +74,17 @@ async fn a_session_id_is_new_at_every_sign_in_and_a_planted_one_is_worthless() {
     assert_eq!(res.status(), 303);
     let first = session_set_by(&res).expect("a session cookie");
     assert_ne!(first, planted);
-    let cookie = res.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    let cookie = res
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
     let (_, me) = get_with_token(&app, "/me", planted).await;
     assert!(!me.contains("王检查员"), "the planted id signs nobody in");
     let (_, me) = get_with_token(&app, "/me", &first).await;
@@ -80,7 +95,10 @@ async fn a_session_id_is_new_at_every_sign_in_and_a_planted_one_is_worthless() {
     let a = session_set_by(&browser.sign_in("inspector", DEMO_PASSWORD).await).unwrap();
     let b = session_set_by(&browser.sign_in("inspector", DEMO_PASSWORD).await).unwrap();
     assert_ne!(a, b);
-    assert!(!get_with_token(&app, "/me", &a).await.1.contains("王检查员"), "the earlier session ended");
+    assert!(
+        !get_with_token(&app, "/me", &a).await.1.contains("王检查员"),
+        "the earlier session ended"
+    );
     assert!(get_with_token(&app, "/me", &b).await.1.contains("王检查员"));
 }
 
@@ -95,16 +113,34 @@ async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
         assert!(visible_text(&res.text().await.unwrap()).contains("手机号/用户名或密码不对"));
     }
     // The fifth wrong password locks the account.
-    assert_eq!(browser.sign_in("inspector", "wrong-password").await.status(), 423);
+    assert_eq!(
+        browser
+            .sign_in("inspector", "wrong-password")
+            .await
+            .status(),
+        423
+    );
     // Now even the right password is refused, with the wait in plain Chinese.
     let res = browser.sign_in("inspector", DEMO_PASSWORD).await;
     assert_eq!(res.status(), 423);
     let text = visible_text(&res.text().await.unwrap());
-    assert!(text.contains("账号已锁定") && text.contains("15 分钟"), "{text}");
+    assert!(
+        text.contains("账号已锁定") && text.contains("15 分钟"),
+        "{text}"
+    );
     // Other accounts are not affected.
-    assert_eq!(browser.sign_in("officer", DEMO_PASSWORD).await.status(), 303);
+    assert_eq!(
+        browser.sign_in("officer", DEMO_PASSWORD).await.status(),
+        303
+    );
     app.advance(LOCKOUT_MS + MINUTE);
-    assert_eq!(app.visitor().sign_in("inspector", DEMO_PASSWORD).await.status(), 303);
+    assert_eq!(
+        app.visitor()
+            .sign_in("inspector", DEMO_PASSWORD)
+            .await
+            .status(),
+        303
+    );
     // Every failed attempt is in the audit log, with where it came from.
     let admin = app.signed_in("admin").await;
     let (_, log) = admin.text("/admin/audit").await;
@@ -118,15 +154,27 @@ async fn sign_ins_from_one_address_are_limited_with_retry_after() {
     app.people().await;
     let browser = app.visitor();
     for i in 0..LOGINS_PER_ADDRESS.burst {
-        let res = browser.sign_in(&format!("nobody-{i}"), "whatever-password").await;
+        let res = browser
+            .sign_in(&format!("nobody-{i}"), "whatever-password")
+            .await;
         assert_eq!(res.status(), 401, "attempt {i}");
     }
     let res = browser.sign_in("inspector", DEMO_PASSWORD).await;
     assert_eq!(res.status(), 429);
-    let wait: u64 = res.headers().get(header::RETRY_AFTER).unwrap().to_str().unwrap().parse().unwrap();
+    let wait: u64 = res
+        .headers()
+        .get(header::RETRY_AFTER)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(wait >= 1);
     let text = visible_text(&res.text().await.unwrap());
-    assert!(text.contains("操作太频繁") || text.contains("秒后再试"), "{text}");
+    assert!(
+        text.contains("操作太频繁") || text.contains("秒后再试"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -135,18 +183,39 @@ async fn reports_from_one_device_are_limited() {
     let people = app.people().await;
     let device = app.visitor();
     for i in 0..SUBMIT_PER_DEVICE.burst {
-        let report = safesnap_tests::submit::Report::about(people.officer_enterprise).photo(safesnap_tests::photos::plain_jpeg(320, 240));
-        let res = device.client.post(app.url("/api/v1/reports")).multipart(report.form()).send().await.unwrap();
+        let report = safesnap_tests::submit::Report::about(people.officer_enterprise)
+            .photo(safesnap_tests::photos::plain_jpeg(320, 240));
+        let res = device
+            .client
+            .post(app.url("/api/v1/reports"))
+            .multipart(report.form())
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 201, "report {i}");
     }
-    let report = safesnap_tests::submit::Report::about(people.officer_enterprise).photo(safesnap_tests::photos::plain_jpeg(320, 240));
-    let res = device.client.post(app.url("/api/v1/reports")).multipart(report.form()).send().await.unwrap();
+    let report = safesnap_tests::submit::Report::about(people.officer_enterprise)
+        .photo(safesnap_tests::photos::plain_jpeg(320, 240));
+    let res = device
+        .client
+        .post(app.url("/api/v1/reports"))
+        .multipart(report.form())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 429, "the device's quota is spent");
     assert!(res.headers().contains_key(header::RETRY_AFTER));
     // Another phone on the same network can still report.
     let other = app.visitor();
-    let report = safesnap_tests::submit::Report::about(people.officer_enterprise).photo(safesnap_tests::photos::plain_jpeg(320, 240));
-    let res = other.client.post(app.url("/api/v1/reports")).multipart(report.form()).send().await.unwrap();
+    let report = safesnap_tests::submit::Report::about(people.officer_enterprise)
+        .photo(safesnap_tests::photos::plain_jpeg(320, 240));
+    let res = other
+        .client
+        .post(app.url("/api/v1/reports"))
+        .multipart(report.form())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
 }
 
@@ -157,10 +226,21 @@ async fn sessions_end_after_twelve_idle_hours_and_after_seven_days_in_any_case()
     let idle = app.signed_in("inspector").await;
     let busy = app.signed_in("officer").await;
     app.advance(SESSION_IDLE_MS - MINUTE);
-    assert_eq!(idle.json("/api/v1/inbox").await.0, 200, "still within the idle window");
+    assert_eq!(
+        idle.json("/api/v1/inbox").await.0,
+        200,
+        "still within the idle window"
+    );
     app.advance(SESSION_IDLE_MS + MINUTE);
-    assert_eq!(idle.json("/api/v1/inbox").await.0, 401, "idle for over 12 hours");
-    assert!(idle.text("/me").await.1.contains("登录"), "back to the sign-in form");
+    assert_eq!(
+        idle.json("/api/v1/inbox").await.0,
+        401,
+        "idle for over 12 hours"
+    );
+    assert!(
+        idle.text("/me").await.1.contains("登录"),
+        "back to the sign-in form"
+    );
 
     // Used every few hours, a session still ends seven days after sign-in.
     let app = app_with_clock().await;
@@ -171,10 +251,18 @@ async fn sessions_end_after_twelve_idle_hours_and_after_seven_days_in_any_case()
     while elapsed + 6 * 3600 * 1000 < SESSION_ABSOLUTE_MS {
         app.advance(6 * 3600 * 1000);
         elapsed += 6 * 3600 * 1000;
-        assert_eq!(busy2.json("/api/v1/inbox").await.0, 200, "active after {elapsed} ms");
+        assert_eq!(
+            busy2.json("/api/v1/inbox").await.0,
+            200,
+            "active after {elapsed} ms"
+        );
     }
     app.advance(SESSION_ABSOLUTE_MS - elapsed + MINUTE);
-    assert_eq!(busy2.json("/api/v1/inbox").await.0, 401, "seven days after signing in");
+    assert_eq!(
+        busy2.json("/api/v1/inbox").await.0,
+        401,
+        "seven days after signing in"
+    );
 }
 
 #[tokio::test]
@@ -187,7 +275,11 @@ async fn a_disabled_user_is_signed_out_everywhere_and_cannot_sign_in() {
     let admin = app.signed_in("admin").await;
     let id = people.id("inspector");
     admin.act(&format!("/admin/users/{id}/disable"), &[]).await;
-    assert_eq!(inspector.json("/api/v1/queue").await.0, 401, "their session ended");
+    assert_eq!(
+        inspector.json("/api/v1/queue").await.0,
+        401,
+        "their session ended"
+    );
     let res = app.visitor().sign_in("inspector", DEMO_PASSWORD).await;
     assert_eq!(res.status(), 403);
     assert!(visible_text(&res.text().await.unwrap()).contains("这个账号已停用"));
@@ -197,7 +289,13 @@ async fn a_disabled_user_is_signed_out_everywhere_and_cannot_sign_in() {
     let (_, log) = admin.text("/admin/audit").await;
     assert!(log.contains("user_disabled"), "{log}");
     admin.act(&format!("/admin/users/{id}/enable"), &[]).await;
-    assert_eq!(app.visitor().sign_in("inspector", DEMO_PASSWORD).await.status(), 303);
+    assert_eq!(
+        app.visitor()
+            .sign_in("inspector", DEMO_PASSWORD)
+            .await
+            .status(),
+        303
+    );
 }
 
 #[tokio::test]
@@ -207,16 +305,43 @@ async fn signing_out_ends_the_session_and_signed_in_pages_are_never_stored() {
     let browser = app.visitor();
     let token = session_set_by(&browser.sign_in("inspector", DEMO_PASSWORD).await).unwrap();
     let res = browser.get("/me").await;
-    assert_eq!(res.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
+    assert_eq!(
+        res.headers().get(header::CACHE_CONTROL).unwrap(),
+        "no-store"
+    );
     let res = browser.get("/api/v1/inbox").await;
-    assert!(res.headers().get(header::CACHE_CONTROL).unwrap().to_str().unwrap().contains("no-store"));
+    assert!(res
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("no-store"));
     let res = browser.post("/logout", &[]).await;
     assert_eq!(res.status(), 303);
-    assert_eq!(session_set_by(&res).as_deref(), Some(""), "the cookie is cleared");
+    assert_eq!(
+        session_set_by(&res).as_deref(),
+        Some(""),
+        "the cookie is cleared"
+    );
     assert!(res.headers().get("clear-site-data").is_some());
-    assert!(!get_with_token(&app, "/me", &token).await.1.contains("王检查员"), "the old token is dead");
+    assert!(
+        !get_with_token(&app, "/me", &token)
+            .await
+            .1
+            .contains("王检查员"),
+        "the old token is dead"
+    );
     // Anonymous pages are revalidated, not stored privately.
-    assert_eq!(app.visitor().get("/").await.headers().get(header::CACHE_CONTROL).unwrap(), "no-cache");
+    assert_eq!(
+        app.visitor()
+            .get("/")
+            .await
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .unwrap(),
+        "no-cache"
+    );
 }
 
 #[tokio::test]
@@ -225,17 +350,63 @@ async fn changing_the_password_checks_the_old_one_and_ends_other_sessions() {
     app.people().await;
     let here = app.signed_in("officer").await;
     let elsewhere = app.signed_in("officer").await;
-    let res = here.post("/me/password", &[("current", "not-it"), ("new", "new-password-1"), ("new2", "new-password-1")]).await;
+    let res = here
+        .post(
+            "/me/password",
+            &[
+                ("current", "not-it"),
+                ("new", "new-password-1"),
+                ("new2", "new-password-1"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 422);
     assert!(visible_text(&res.text().await.unwrap()).contains("当前密码不对"));
-    let res = here.post("/me/password", &[("current", DEMO_PASSWORD), ("new", "short"), ("new2", "short")]).await;
+    let res = here
+        .post(
+            "/me/password",
+            &[
+                ("current", DEMO_PASSWORD),
+                ("new", "short"),
+                ("new2", "short"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 422);
     assert!(visible_text(&res.text().await.unwrap()).contains("密码至少 8 位"));
-    here.act("/me/password", &[("current", DEMO_PASSWORD), ("new", "new-password-1"), ("new2", "new-password-1")]).await;
-    assert_eq!(here.json("/api/v1/inbox").await.0, 200, "this session stays");
-    assert_eq!(elsewhere.json("/api/v1/inbox").await.0, 401, "the others end");
-    assert_eq!(app.visitor().sign_in("officer", DEMO_PASSWORD).await.status(), 401);
-    assert_eq!(app.visitor().sign_in("officer", "new-password-1").await.status(), 303);
+    here.act(
+        "/me/password",
+        &[
+            ("current", DEMO_PASSWORD),
+            ("new", "new-password-1"),
+            ("new2", "new-password-1"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        here.json("/api/v1/inbox").await.0,
+        200,
+        "this session stays"
+    );
+    assert_eq!(
+        elsewhere.json("/api/v1/inbox").await.0,
+        401,
+        "the others end"
+    );
+    assert_eq!(
+        app.visitor()
+            .sign_in("officer", DEMO_PASSWORD)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.visitor()
+            .sign_in("officer", "new-password-1")
+            .await
+            .status(),
+        303
+    );
 }
 
 #[tokio::test]
@@ -246,7 +417,11 @@ async fn cross_site_posts_are_refused_forms_and_server_functions_alike() {
     let inspector = app.signed_in("inspector").await;
     let path = format!("/union/reports/{}/grade", report.id);
     // A page on another site submits a form to us with the inspector's cookie.
-    for (name, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site"), ("origin", "null")] {
+    for (name, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "null"),
+    ] {
         let res = inspector
             .client
             .post(inspector.url(&path))
@@ -259,16 +434,37 @@ async fn cross_site_posts_are_refused_forms_and_server_functions_alike() {
         assert!(res.text().await.unwrap().contains("请求来自其他网站"));
     }
     // With the session cookie and no word of where it comes from: refused too.
-    let res = inspector.client.post(inspector.url(&path)).form(&[("grade", "major")]).send().await.unwrap();
+    let res = inspector
+        .client
+        .post(inspector.url(&path))
+        .form(&[("grade", "major")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
-    let (_, v) = inspector.json(&format!("/api/v1/reports/{}", report.id)).await;
+    let (_, v) = inspector
+        .json(&format!("/api/v1/reports/{}", report.id))
+        .await;
     assert_eq!(v["view"]["state"], "submitted", "nothing happened");
     // Server functions: the same rule.
     let (path, _) = server_fn_path("load_inbox");
-    let res = inspector.client.post(inspector.url(&path)).header("origin", "https://evil.example").send().await.unwrap();
+    let res = inspector
+        .client
+        .post(inspector.url(&path))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     // Logging someone in from another site (login CSRF) is refused as well.
-    let res = app.client.post(app.url("/login")).header("origin", "https://evil.example").form(&[("login", "inspector"), ("password", DEMO_PASSWORD)]).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("login", "inspector"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
 }
 
@@ -278,7 +474,9 @@ fn server_fn_path(name: &str) -> (String, String) {
     let mut found = leptos::server_fn::axum::server_fn_paths()
         .filter(|(p, _)| p.contains(name))
         .map(|(p, m)| (p.to_string(), m.to_string()));
-    found.next().unwrap_or_else(|| panic!("no server function {name}"))
+    found
+        .next()
+        .unwrap_or_else(|| panic!("no server function {name}"))
 }
 
 #[tokio::test]
@@ -287,30 +485,77 @@ async fn every_response_carries_the_security_headers() {
     let people = app.people().await;
     let report = app.file(people.officer_enterprise, false).await;
     let inspector = app.signed_in("inspector").await;
-    let photo: String = app::db_run!(&app.db, |pool| sqlx::query_scalar::<_, uuid::Uuid>("SELECT id FROM report_photos WHERE report_id = $1")
-        .bind(report.id)
-        .fetch_one(pool)
-        .await)
+    let photo: String = app::db_run!(&app.db, |pool| sqlx::query_scalar::<_, uuid::Uuid>(
+        "SELECT id FROM report_photos WHERE report_id = $1"
+    )
+    .bind(report.id)
+    .fetch_one(pool)
+    .await)
     .unwrap()
     .to_string();
-    for path in ["/", "/me", "/api/v1/services", "/healthz", "/nowhere", &format!("/photos/{photo}/display")] {
+    for path in [
+        "/",
+        "/me",
+        "/api/v1/services",
+        "/healthz",
+        "/nowhere",
+        &format!("/photos/{photo}/display"),
+    ] {
         let res = inspector.get(path).await;
         let h = res.headers();
-        assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff", "{path}");
+        assert_eq!(
+            h.get("x-content-type-options").unwrap(),
+            "nosniff",
+            "{path}"
+        );
         assert!(h.get("referrer-policy").is_some(), "{path}");
         let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") || csp.contains("sandbox"), "{path}: {csp}");
-        assert!(!csp.contains("unsafe-eval") || csp.contains("wasm-unsafe-eval"), "{path}: {csp}");
-        assert!(!csp.contains("'unsafe-eval'") && !csp.contains("'unsafe-inline'"), "{path}: {csp}");
+        assert!(
+            csp.contains("frame-ancestors 'none'") || csp.contains("sandbox"),
+            "{path}: {csp}"
+        );
+        assert!(
+            !csp.contains("unsafe-eval") || csp.contains("wasm-unsafe-eval"),
+            "{path}: {csp}"
+        );
+        assert!(
+            !csp.contains("'unsafe-eval'") && !csp.contains("'unsafe-inline'"),
+            "{path}: {csp}"
+        );
     }
     // A page's script runs by nonce; the nonce changes with every response.
-    let a = inspector.get("/").await.headers().get("content-security-policy").unwrap().to_str().unwrap().to_string();
-    let b = inspector.get("/").await.headers().get("content-security-policy").unwrap().to_str().unwrap().to_string();
+    let a = inspector
+        .get("/")
+        .await
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let b = inspector
+        .get("/")
+        .await
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(a.contains("'nonce-") && a != b);
     // An uploaded image is only ever an image.
     let res = inspector.get(&format!("/photos/{photo}/display")).await;
-    assert_eq!(res.headers().get(header::CONTENT_TYPE).unwrap(), "image/jpeg");
-    assert!(res.headers().get("content-security-policy").unwrap().to_str().unwrap().contains("sandbox"));
+    assert_eq!(
+        res.headers().get(header::CONTENT_TYPE).unwrap(),
+        "image/jpeg"
+    );
+    assert!(res
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("sandbox"));
 }
 
 #[tokio::test]
@@ -320,26 +565,75 @@ async fn a_district_admin_manages_users_only_within_the_district() {
     let district = app.signed_in("jinshui-admin").await;
     // An inspector for 金水区: allowed.
     let res = district
-        .post("/admin/users", &[("display_name", "新检查员"), ("username", "new-inspector"), ("password", "long-enough-1"), ("role", "inspector"), ("coverage", "410105:construction")])
+        .post(
+            "/admin/users",
+            &[
+                ("display_name", "新检查员"),
+                ("username", "new-inspector"),
+                ("password", "long-enough-1"),
+                ("role", "inspector"),
+                ("coverage", "410105:construction"),
+            ],
+        )
         .await;
-    assert_eq!(res.status(), 303, "{}", visible_text(&res.text().await.unwrap()));
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        visible_text(&res.text().await.unwrap())
+    );
     // One for 中原区: outside the district.
     let res = district
-        .post("/admin/users", &[("display_name", "越权"), ("username", "outside"), ("password", "long-enough-1"), ("role", "inspector"), ("coverage", "410102:construction")])
+        .post(
+            "/admin/users",
+            &[
+                ("display_name", "越权"),
+                ("username", "outside"),
+                ("password", "long-enough-1"),
+                ("role", "inspector"),
+                ("coverage", "410102:construction"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 403);
     assert!(visible_text(&res.text().await.unwrap()).contains("超出您的管理范围"));
     // A role without its scope, a taken username: field messages, nothing stored.
-    let res = district.post("/admin/users", &[("display_name", "x"), ("username", "x-user"), ("password", "long-enough-1"), ("role", "inspector")]).await;
+    let res = district
+        .post(
+            "/admin/users",
+            &[
+                ("display_name", "x"),
+                ("username", "x-user"),
+                ("password", "long-enough-1"),
+                ("role", "inspector"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 422);
     assert!(visible_text(&res.text().await.unwrap()).contains("检查员需要负责的区县和行业"));
     let res = district
-        .post("/admin/users", &[("display_name", "重名"), ("username", "new-inspector"), ("password", "long-enough-1"), ("role", "inspector"), ("coverage", "410105:food")])
+        .post(
+            "/admin/users",
+            &[
+                ("display_name", "重名"),
+                ("username", "new-inspector"),
+                ("password", "long-enough-1"),
+                ("role", "inspector"),
+                ("coverage", "410105:food"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 409);
-    assert_eq!(app.count("users").await, 9, "eight demo users and the one created");
+    assert_eq!(
+        app.count("users").await,
+        9,
+        "eight demo users and the one created"
+    );
     // The new inspector signs in with the password the admin set.
-    let res = app.visitor().sign_in("new-inspector", "long-enough-1").await;
+    let res = app
+        .visitor()
+        .sign_in("new-inspector", "long-enough-1")
+        .await;
     assert_eq!(res.status(), 303);
     // Role and scope changes are audited.
     let (_, log) = district.text("/admin/audit").await;

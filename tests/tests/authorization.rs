@@ -16,15 +16,15 @@ use std::collections::BTreeMap;
 
 /// The people, by the letter the table uses.
 const PERSONAS: &[(char, Option<&str>)] = &[
-    ('A', None),                          // anonymous
-    ('W', Some("13800138000")),           // a worker with an account
-    ('I', Some("inspector")),             // the inspector the report is assigned to (金水区)
-    ('J', Some("inspector-zhongyuan")),   // an inspector of another district
-    ('M', Some("mine-supervisor")),       // a mine supervisor (not this enterprise)
-    ('O', Some("officer")),               // the officer of the reported enterprise
-    ('P', Some("officer-zhongyuan")),     // an officer of another enterprise
-    ('D', Some("jinshui-admin")),         // the district's union admin
-    ('C', Some("admin")),                 // the city union admin
+    ('A', None),                        // anonymous
+    ('W', Some("13800138000")),         // a worker with an account
+    ('I', Some("inspector")),           // the inspector the report is assigned to (金水区)
+    ('J', Some("inspector-zhongyuan")), // an inspector of another district
+    ('M', Some("mine-supervisor")),     // a mine supervisor (not this enterprise)
+    ('O', Some("officer")),             // the officer of the reported enterprise
+    ('P', Some("officer-zhongyuan")),   // an officer of another enterprise
+    ('D', Some("jinshui-admin")),       // the district's union admin
+    ('C', Some("admin")),               // the city union admin
 ];
 
 const EVERYONE: &str = "AWIJMOPDC";
@@ -124,12 +124,27 @@ fn table() -> BTreeMap<&'static str, &'static str> {
 /// Everything the server answers, as the table names it.
 fn every_route() -> Vec<String> {
     let mut out = Vec::new();
-    for (method, path, _) in server::api::routes().into_iter().chain(server::routes::form_routes()) {
+    for (method, path, _) in server::api::routes()
+        .into_iter()
+        .chain(server::routes::form_routes())
+    {
         let expanded: Vec<String> = match path {
-            "/r/{code}/{action}" => server::routes::cases::REPORTER_ACTIONS.iter().map(|a| format!("/r/{{code}}/{a}")).collect(),
-            "/union/reports/{id}/{action}" => server::routes::cases::UNION_ACTIONS.iter().map(|a| format!("/union/reports/{{id}}/{a}")).collect(),
-            "/enterprise/reports/{id}/{action}" => server::routes::cases::ENTERPRISE_ACTIONS.iter().map(|a| format!("/enterprise/reports/{{id}}/{a}")).collect(),
-            "/photos/{id}/{size}" => ["thumb", "display", "original"].iter().map(|s| format!("/photos/{{id}}/{s}")).collect(),
+            "/r/{code}/{action}" => server::routes::cases::REPORTER_ACTIONS
+                .iter()
+                .map(|a| format!("/r/{{code}}/{a}"))
+                .collect(),
+            "/union/reports/{id}/{action}" => server::routes::cases::UNION_ACTIONS
+                .iter()
+                .map(|a| format!("/union/reports/{{id}}/{a}"))
+                .collect(),
+            "/enterprise/reports/{id}/{action}" => server::routes::cases::ENTERPRISE_ACTIONS
+                .iter()
+                .map(|a| format!("/enterprise/reports/{{id}}/{a}"))
+                .collect(),
+            "/photos/{id}/{size}" => ["thumb", "display", "original"]
+                .iter()
+                .map(|s| format!("/photos/{{id}}/{s}"))
+                .collect(),
             p => vec![p.to_string()],
         };
         out.extend(expanded.into_iter().map(|p| format!("{method} {p}")));
@@ -147,7 +162,9 @@ fn every_route() -> Vec<String> {
 
 /// `/api/load_user12345678` → `load_user`.
 fn server_fn_name(path: &str) -> String {
-    path.trim_start_matches("/api/").trim_end_matches(|c: char| c.is_ascii_digit()).to_string()
+    path.trim_start_matches("/api/")
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .to_string()
 }
 
 fn server_fn_path(name: &str) -> String {
@@ -161,10 +178,22 @@ fn server_fn_path(name: &str) -> String {
 fn every_route_and_server_function_has_a_row_in_the_matrix() {
     let table = table();
     let routes = every_route();
-    let missing: Vec<&String> = routes.iter().filter(|r| !table.contains_key(r.as_str())).collect();
-    assert!(missing.is_empty(), "routes without a row in the authorization matrix: {missing:#?}");
-    let stale: Vec<&&str> = table.keys().filter(|k| !routes.iter().any(|r| r == *k)).collect();
-    assert!(stale.is_empty(), "rows for routes that no longer exist: {stale:#?}");
+    let missing: Vec<&String> = routes
+        .iter()
+        .filter(|r| !table.contains_key(r.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the authorization matrix: {missing:#?}"
+    );
+    let stale: Vec<&&str> = table
+        .keys()
+        .filter(|k| !routes.iter().any(|r| r == *k))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "rows for routes that no longer exist: {stale:#?}"
+    );
 }
 
 /// What the probes refer to.
@@ -189,9 +218,18 @@ async fn probe(app: &TestApp, b: &Browser, key: &str, f: &Fixture) -> (u16, Stri
         .replace("{id}/end", &format!("{}/end", uuid::Uuid::new_v4()))
         .replace("/inbox/{id}", &format!("/inbox/{}", uuid::Uuid::new_v4()))
         .replace("/photos/{id}", &format!("/photos/{}", f.photo))
-        .replace("/admin/users/{id}/{change}", &format!("/admin/users/{}/enable", f.inspector))
-        .replace("/admin/users/{id}", &format!("/admin/users/{}", f.inspector))
-        .replace("/admin/enterprises/{id}", &format!("/admin/enterprises/{}", f.enterprise))
+        .replace(
+            "/admin/users/{id}/{change}",
+            &format!("/admin/users/{}/enable", f.inspector),
+        )
+        .replace(
+            "/admin/users/{id}",
+            &format!("/admin/users/{}", f.inspector),
+        )
+        .replace(
+            "/admin/enterprises/{id}",
+            &format!("/admin/enterprises/{}", f.enterprise),
+        )
         .replace("{id}", &f.report.id.to_string())
         .replace("{code}", &code)
         .replace("{tag}", "en");
@@ -199,7 +237,9 @@ async fn probe(app: &TestApp, b: &Browser, key: &str, f: &Fixture) -> (u16, Stri
         let args = match name {
             "find_receipt" => format!("code={code}&lang=ZhCn"),
             "load_union_queue" => "params[view]=mine".to_string(),
-            "load_union_report" | "load_enterprise_report" => format!("id={}&lang=ZhCn", f.report.id),
+            "load_union_report" | "load_enterprise_report" => {
+                format!("id={}&lang=ZhCn", f.report.id)
+            }
             "load_user" => format!("id={}", f.inspector),
             "load_enterprise" => format!("id={}", f.enterprise),
             _ => String::new(),
@@ -220,7 +260,15 @@ async fn probe(app: &TestApp, b: &Browser, key: &str, f: &Fixture) -> (u16, Stri
         ("POST", "/login") => {
             // A fresh browser: signing in here must not change this person's session.
             let fresh = app.visitor();
-            fresh.post("/login", &[("login", "inspector"), ("password", safesnap_tests::people::DEMO_PASSWORD)]).await
+            fresh
+                .post(
+                    "/login",
+                    &[
+                        ("login", "inspector"),
+                        ("password", safesnap_tests::people::DEMO_PASSWORD),
+                    ],
+                )
+                .await
         }
         ("POST", "/logout") => app.visitor().post("/logout", &[]).await,
         ("POST", "/api/v1/me/receipts") => b
@@ -231,11 +279,21 @@ async fn probe(app: &TestApp, b: &Browser, key: &str, f: &Fixture) -> (u16, Stri
             .send()
             .await
             .unwrap(),
-        ("POST", p) if p == "/report" || p == "/api/v1/reports" || p.ends_with("/rectification") || p.ends_with("/import") => {
+        ("POST", p)
+            if p == "/report"
+                || p == "/api/v1/reports"
+                || p.ends_with("/rectification")
+                || p.ends_with("/import") =>
+        {
             b.post_multipart(&path, Form::new().text("note", "")).await
         }
         ("POST", _) => b.post(&path, &[]).await,
-        _ => b.client.request(Method::GET, b.url(&path)).send().await.unwrap(),
+        _ => b
+            .client
+            .request(Method::GET, b.url(&path))
+            .send()
+            .await
+            .unwrap(),
     };
     let status = res.status().as_u16();
     (status, res.text().await.unwrap_or_default())
@@ -244,7 +302,11 @@ async fn probe(app: &TestApp, b: &Browser, key: &str, f: &Fixture) -> (u16, Stri
 fn refused(key: &str, status: u16, body: &str) -> bool {
     if key.starts_with("fn ") {
         let body = body.trim();
-        return body == "\"SignIn\"" || body == "\"Denied\"" || body == "\"NotFound\"" || body == "null" || status == 403;
+        return body == "\"SignIn\""
+            || body == "\"Denied\""
+            || body == "\"NotFound\""
+            || body == "null"
+            || status == 403;
     }
     matches!(status, 401 | 403 | 404)
 }
@@ -255,17 +317,33 @@ async fn every_person_is_allowed_or_refused_as_the_matrix_says() {
     let people = app.people().await;
     let report = app.file(people.officer_enterprise, true).await;
     let inspector = app.signed_in("inspector").await;
-    inspector.act(&format!("/union/reports/{}/grade", report.id), &[("grade", "ordinary")]).await;
+    inspector
+        .act(
+            &format!("/union/reports/{}/grade", report.id),
+            &[("grade", "ordinary")],
+        )
+        .await;
     inspector
         .act(
             &format!("/union/reports/{}/notice", report.id),
-            &[("responsible_person", "张三"), ("measures", "加装护栏"), ("deadline", &app::components::page::date_of(app.now() + 7 * 86_400_000)), ("standard", "JGJ 80"), ("acceptance_person", "李四")],
+            &[
+                ("responsible_person", "张三"),
+                ("measures", "加装护栏"),
+                (
+                    "deadline",
+                    &app::components::page::date_of(app.now() + 7 * 86_400_000),
+                ),
+                ("standard", "JGJ 80"),
+                ("acceptance_person", "李四"),
+            ],
         )
         .await;
-    let photo: uuid::Uuid = app::db_run!(&app.db, |pool| sqlx::query_scalar("SELECT id FROM report_photos WHERE report_id = $1 LIMIT 1")
-        .bind(report.id)
-        .fetch_one(pool)
-        .await)
+    let photo: uuid::Uuid = app::db_run!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT id FROM report_photos WHERE report_id = $1 LIMIT 1"
+    )
+    .bind(report.id)
+    .fetch_one(pool)
+    .await)
     .unwrap();
     let fixture = Fixture {
         report,
@@ -292,24 +370,44 @@ async fn every_person_is_allowed_or_refused_as_the_matrix_says() {
             let is_refused = refused(&key, status, &body);
             let expected_refused = !allowed.contains(*letter);
             if is_refused != expected_refused {
-                wrong.push(format!("{key} as {letter}: {status} (expected {})", if expected_refused { "refused" } else { "allowed" }));
+                wrong.push(format!(
+                    "{key} as {letter}: {status} (expected {})",
+                    if expected_refused {
+                        "refused"
+                    } else {
+                        "allowed"
+                    }
+                ));
             }
             // Nobody signed in is asked to sign in; someone signed in is never told to.
             if is_refused && !key.starts_with("fn ") {
                 if *letter == 'A' && status != 401 {
-                    wrong.push(format!("{key} as A: {status} (anonymous must be asked to sign in: 401)"));
+                    wrong.push(format!(
+                        "{key} as A: {status} (anonymous must be asked to sign in: 401)"
+                    ));
                 } else if *letter != 'A' && status == 401 {
-                    wrong.push(format!("{key} as {letter}: 401 (signed in, yet told to sign in)"));
+                    wrong.push(format!(
+                        "{key} as {letter}: 401 (signed in, yet told to sign in)"
+                    ));
                 }
             }
         }
     }
-    assert!(wrong.is_empty(), "the matrix is broken:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "the matrix is broken:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
 fn the_table_letters_are_people() {
     for (_, allowed) in table() {
-        assert!(allowed.chars().all(|c| PERSONAS.iter().any(|(p, _)| *p == c)), "{allowed}");
+        assert!(
+            allowed
+                .chars()
+                .all(|c| PERSONAS.iter().any(|(p, _)| *p == c)),
+            "{allowed}"
+        );
     }
 }

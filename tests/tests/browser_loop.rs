@@ -19,17 +19,30 @@ const WAIT: Duration = Duration::from_secs(20);
 async fn attach(page: &PhonePage, selector: &str, file: &Path) {
     let input = page.page.find_element(selector).await.unwrap();
     page.page
-        .execute(SetFileInputFilesParams::builder().files(vec![file.display().to_string()]).backend_node_id(input.backend_node_id).build().unwrap())
+        .execute(
+            SetFileInputFilesParams::builder()
+                .files(vec![file.display().to_string()])
+                .backend_node_id(input.backend_node_id)
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap();
 }
 
 async fn sign_in(page: &PhonePage, base: &str, login: &str) {
     page.goto(&format!("{base}/me")).await;
-    page.type_into("form[action='/login'] input[name=login]", login).await;
-    page.type_into("form[action='/login'] input[name=password]", DEMO_PASSWORD).await;
+    page.type_into("form[action='/login'] input[name=login]", login)
+        .await;
+    page.type_into("form[action='/login'] input[name=password]", DEMO_PASSWORD)
+        .await;
     page.tap("form[action='/login'] button[type=submit]").await;
-    page.wait_for("the account page", "!!document.querySelector('.account-name')", WAIT).await;
+    page.wait_for(
+        "the account page",
+        "!!document.querySelector('.account-name')",
+        WAIT,
+    )
+    .await;
 }
 
 /// Runs `test` with a deadline, saving screenshots of every phone if it fails.
@@ -39,7 +52,11 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     use futures::FutureExt;
-    let outcome = tokio::time::timeout(TEST_TIMEOUT * 2, std::panic::AssertUnwindSafe(test()).catch_unwind()).await;
+    let outcome = tokio::time::timeout(
+        TEST_TIMEOUT * 2,
+        std::panic::AssertUnwindSafe(test()).catch_unwind(),
+    )
+    .await;
     let failed = !matches!(outcome, Ok(Ok(())));
     if failed {
         for (i, p) in phones.iter().enumerate() {
@@ -57,10 +74,12 @@ where
 async fn three_phones_close_the_loop() {
     let app = spawn_app().await;
     let people = app.people().await;
-    let enterprise: String = app::db_run!(&app.db, |pool| sqlx::query_scalar("SELECT name FROM enterprises WHERE id = $1")
-        .bind(people.officer_enterprise)
-        .fetch_one(pool)
-        .await)
+    let enterprise: String = app::db_run!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT name FROM enterprises WHERE id = $1"
+    )
+    .bind(people.officer_enterprise)
+    .fetch_one(pool)
+    .await)
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let hazard = dir.path().join("hazard.jpg");
@@ -154,24 +173,47 @@ async fn an_inspector_signs_in_and_out_and_the_back_button_shows_nothing_private
         let text = phone.main_text().await;
         assert!(text.contains("王检查员"), "their name: {text}");
         assert!(text.contains("劳动保护监督检查员"), "their role: {text}");
-        assert!(text.contains("金水区：") && text.contains("建筑施工"), "their scope: {text}");
+        assert!(
+            text.contains("金水区：") && text.contains("建筑施工"),
+            "their scope: {text}"
+        );
         assert!(text.contains("本机"), "this session is listed: {text}");
         phone.assert_clean().await;
 
-        phone.tap_and_wait("form[action='/logout'] button[type=submit]", "/me").await;
-        phone.wait_for("the sign-in form", "!!document.querySelector('form[action=\"/login\"]')", WAIT).await;
+        phone
+            .tap_and_wait("form[action='/logout'] button[type=submit]", "/me")
+            .await;
+        phone
+            .wait_for(
+                "the sign-in form",
+                "!!document.querySelector('form[action=\"/login\"]')",
+                WAIT,
+            )
+            .await;
         assert!(!phone.main_text().await.contains("王检查员"));
 
         // Back: the signed-in page is not shown again from the cache.
         phone.eval("history.back(), true").await;
         tokio::time::sleep(Duration::from_millis(1500)).await;
-        phone.wait_for("the page after going back", "document.readyState === 'complete'", WAIT).await;
+        phone
+            .wait_for(
+                "the page after going back",
+                "document.readyState === 'complete'",
+                WAIT,
+            )
+            .await;
         let text = phone.main_text().await;
-        assert!(!text.contains("王检查员") && !text.contains("金水区："), "private data came back: {text}");
+        assert!(
+            !text.contains("王检查员") && !text.contains("金水区："),
+            "private data came back: {text}"
+        );
         // And the desk is closed to this browser now.
         phone.goto(&format!("{base}/union")).await;
         let text = phone.main_text().await;
-        assert!(text.contains("请先登录") && !text.contains("交给我的"), "{text}");
+        assert!(
+            text.contains("请先登录") && !text.contains("交给我的"),
+            "{text}"
+        );
     })
     .await;
 }

@@ -28,13 +28,19 @@ impl Secrets {
     fn assert_absent(&self, what: &str, body: &[u8]) {
         let text = String::from_utf8_lossy(body);
         for s in &self.strings {
-            assert!(!text.contains(s.as_str()), "{what} contains `{s}`:\n{}", text.chars().take(600).collect::<String>());
+            assert!(
+                !text.contains(s.as_str()),
+                "{what} contains `{s}`:\n{}",
+                text.chars().take(600).collect::<String>()
+            );
         }
     }
 }
 
 async fn named_report(app: &TestApp, worker: &Browser, enterprise: uuid::Uuid) -> Filed {
-    let meta = format!(r#"{{"sha256":"{CLIENT_SHA}","taken_at":"2026-07-14T10:20:00","lat":34.7466,"lon":113.6253,"orientation":1,"bytes":4812345}}"#);
+    let meta = format!(
+        r#"{{"sha256":"{CLIENT_SHA}","taken_at":"2026-07-14T10:20:00","lat":34.7466,"lon":113.6253,"orientation":1,"bytes":4812345}}"#
+    );
     let report = Report::about(enterprise)
         .set("identity", "named")
         .set("name", REPORTER_NAME)
@@ -43,13 +49,20 @@ async fn named_report(app: &TestApp, worker: &Browser, enterprise: uuid::Uuid) -
         .photo(photos::camera_jpeg(1600, 1200, 1))
         .meta(&meta);
     // Filed from the worker's own phone (their account's cookie): the account is linked.
-    let res = worker.post_multipart("/api/v1/reports", report.form()).await;
+    let res = worker
+        .post_multipart("/api/v1/reports", report.form())
+        .await;
     assert_eq!(res.status(), 201);
-    let code = res.json::<serde_json::Value>().await.unwrap()["receipt_code"].as_str().unwrap().to_string();
-    let id = app::db_run!(&app.db, |pool| sqlx::query_scalar("SELECT id FROM reports WHERE receipt_code = $1")
-        .bind(code.replace('-', ""))
-        .fetch_one(pool)
-        .await)
+    let code = res.json::<serde_json::Value>().await.unwrap()["receipt_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = app::db_run!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT id FROM reports WHERE receipt_code = $1"
+    )
+    .bind(code.replace('-', ""))
+    .fetch_one(pool)
+    .await)
     .unwrap();
     worker.act("/me/receipts", &[("codes", &code)]).await;
     Filed { code, id }

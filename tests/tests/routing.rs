@@ -11,19 +11,34 @@ async fn holder(admin: &Browser, report: Uuid) -> (Option<String>, String, serde
     let (status, v) = admin.json(&format!("/api/v1/reports/{report}")).await;
     assert_eq!(status, 200, "{v}");
     let view = v["view"].clone();
-    (view["assignee"][1].as_str().map(str::to_string), view["routed_by"].as_str().unwrap_or("").to_string(), view)
+    (
+        view["assignee"][1].as_str().map(str::to_string),
+        view["routed_by"].as_str().unwrap_or("").to_string(),
+        view,
+    )
 }
 
 /// The admin's enterprise form for `id`, as stored, with a designated inspector.
 async fn enterprise_form(app: &TestApp, id: Uuid) -> Vec<(&'static str, String)> {
-    let (name, uscc, district, industry, address): (String, String, String, String, String) = app::db_run!(&app.db, |pool| sqlx::query_as(
+    let (name, uscc, district, industry, address): (String, String, String, String, String) =
+        app::db_run!(&app.db, |pool| {
+            sqlx::query_as(
         "SELECT name, uscc, district_code, industry_code, address FROM enterprises WHERE id = $1"
     )
     .bind(id)
     .fetch_one(pool)
-    .await)
-    .unwrap();
-    vec![("name", name), ("uscc", uscc), ("district", district), ("industry", industry), ("address", address), ("is_coal_mine", "0".into()), ("has_outdoor_work", "1".into())]
+    .await
+        })
+        .unwrap();
+    vec![
+        ("name", name),
+        ("uscc", uscc),
+        ("district", district),
+        ("industry", industry),
+        ("address", address),
+        ("is_coal_mine", "0".into()),
+        ("has_outdoor_work", "1".into()),
+    ]
 }
 
 fn as_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {

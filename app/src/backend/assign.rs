@@ -19,7 +19,8 @@ pub async fn possible_holders(
     district: &str,
     enterprise: Option<Uuid>,
 ) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
-    db_run!(db, |pool| sqlx::query_as(
+    db_run!(db, |pool| {
+        sqlx::query_as(
         "SELECT u.id, u.display_name FROM users u WHERE NOT u.disabled AND (
             EXISTS (SELECT 1 FROM inspector_coverage c WHERE c.user_id = u.id AND c.district_code = $1)
             OR EXISTS (SELECT 1 FROM mine_supervisors m WHERE m.user_id = u.id AND m.enterprise_id = $2))
@@ -28,7 +29,8 @@ pub async fn possible_holders(
     .bind(district)
     .bind(enterprise)
     .fetch_all(pool)
-    .await)
+    .await
+    })
 }
 
 /// The routing facts for a report about `enterprise` (if known) in `district`.

@@ -385,56 +385,54 @@ pub async fn display_name(db: &Db, user: Uuid) -> Result<Option<String>, sqlx::E
     .await)
 }
 
-/// Loads who a user is: roles and every scope.
+/// Loads who a user is: roles and every scope, in one round trip (it runs on every request).
 pub async fn actor(db: &Db, user: Uuid) -> Result<Option<Actor>, sqlx::Error> {
-    let roles: Vec<String> = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT role FROM user_roles WHERE user_id = $1"
+    type Row = (String, Option<String>, Option<String>, Option<Uuid>);
+    let rows: Vec<Row> = db_run!(db, |pool| {
+        sqlx::query_as(
+        "SELECT 'user', CASE WHEN disabled THEN 'disabled' ELSE 'enabled' END, CAST(NULL AS TEXT), CAST(NULL AS UUID)
+           FROM users WHERE id = $1
+         UNION ALL SELECT 'role', role, NULL, NULL FROM user_roles WHERE user_id = $1
+         UNION ALL SELECT 'coverage', district_code, industry_code, NULL FROM inspector_coverage WHERE user_id = $1
+         UNION ALL SELECT 'mine', NULL, NULL, enterprise_id FROM mine_supervisors WHERE user_id = $1
+         UNION ALL SELECT 'officer', NULL, NULL, enterprise_id FROM enterprise_officers WHERE user_id = $1
+         UNION ALL SELECT 'admin', COALESCE(district_code, ''), NULL, NULL FROM admin_scopes WHERE user_id = $1"
     )
     .bind(user)
     .fetch_all(pool)
-    .await)?;
-    let exists: Option<bool> = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT disabled FROM users WHERE id = $1"
-    )
-    .bind(user)
-    .fetch_optional(pool)
-    .await)?;
-    if exists != Some(false) {
+    .await
+    })?;
+    let enabled = rows
+        .iter()
+        .any(|r| r.0 == "user" && r.1.as_deref() == Some("enabled"));
+    if !enabled {
         return Ok(None);
     }
-    let coverage: Vec<(String, String)> = db_run!(db, |pool| sqlx::query_as(
-        "SELECT district_code, industry_code FROM inspector_coverage WHERE user_id = $1"
-    )
-    .bind(user)
-    .fetch_all(pool)
-    .await)?;
-    let mines: Vec<Uuid> = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT enterprise_id FROM mine_supervisors WHERE user_id = $1"
-    )
-    .bind(user)
-    .fetch_all(pool)
-    .await)?;
-    let enterprises: Vec<Uuid> = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT enterprise_id FROM enterprise_officers WHERE user_id = $1"
-    )
-    .bind(user)
-    .fetch_all(pool)
-    .await)?;
-    let admin: Option<Option<String>> = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT district_code FROM admin_scopes WHERE user_id = $1"
-    )
-    .bind(user)
-    .fetch_optional(pool)
-    .await)?;
-    let roles = roles.iter().filter_map(|r| Role::parse(r)).collect();
-    Ok(Some(Actor {
+    let mut actor = Actor {
         user_id: user,
-        roles,
-        coverage: coverage.into_iter().collect(),
-        mines: mines.into_iter().collect(),
-        enterprises: enterprises.into_iter().collect(),
-        admin_of: admin,
-    }))
+        roles: Default::default(),
+        coverage: Default::default(),
+        mines: Default::default(),
+        enterprises: Default::default(),
+        admin_of: None,
+    };
+    for (kind, a, b, e) in rows {
+        match (kind.as_str(), a, b, e) {
+            ("role", Some(r), _, _) => actor.roles.extend(Role::parse(&r)),
+            ("coverage", Some(d), Some(i), _) => {
+                actor.coverage.insert((d, i));
+            }
+            ("mine", _, _, Some(e)) => {
+                actor.mines.insert(e);
+            }
+            ("officer", _, _, Some(e)) => {
+                actor.enterprises.insert(e);
+            }
+            ("admin", Some(d), _, _) => actor.admin_of = Some((!d.is_empty()).then_some(d)),
+            _ => {}
+        }
+    }
+    Ok(Some(actor))
 }
 
 /// The value of a cookie in a `Cookie:` header.

@@ -137,7 +137,11 @@ impl Db {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)
                 .map_err(|e| DbError::BadUrl(e.to_string()))?
-                .log_slow_statements(log::LevelFilter::Warn, Duration::from_millis(250));
+                .log_slow_statements(log::LevelFilter::Warn, Duration::from_millis(250))
+                // Short queries only: JIT compiling a prepared statement's generic plan (whose
+                // cost estimate for a keyset page is far above `jit_above_cost`) took 20–1300 ms
+                // in the queue benchmark, for queries that run in under 2 ms without it.
+                .options([("jit", "off")]);
             let target = format!(
                 "{}:{}/{}",
                 options.get_host(),

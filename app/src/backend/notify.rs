@@ -137,9 +137,8 @@ pub async fn union_desk(db: &Db, report: Uuid) -> Result<Vec<Uuid>, sqlx::Error>
 
 /// Marks one of a user's notifications read.
 pub async fn mark_read(db: &Db, user: Uuid, id: Uuid, now: i64) -> Result<bool, sqlx::Error> {
-    let n =
-        db_run!(db, |pool| {
-            sqlx::query(
+    let n = db_run!(db, |pool| {
+        sqlx::query(
         "UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL"
     )
     .bind(now)
@@ -148,6 +147,6 @@ pub async fn mark_read(db: &Db, user: Uuid, id: Uuid, now: i64) -> Result<bool, 
     .execute(pool)
     .await
     .map(|r| r.rows_affected())
-        })?;
+    })?;
     Ok(n > 0)
 }

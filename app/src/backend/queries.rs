@@ -314,16 +314,15 @@ pub async fn admin_enterprise(
     .fetch_all(pool)
     .await
     })?;
-    let officers: Vec<(Uuid, String)> =
-        db_run!(db, |pool| {
-            sqlx::query_as(
+    let officers: Vec<(Uuid, String)> = db_run!(db, |pool| {
+        sqlx::query_as(
         "SELECT u.id, u.display_name FROM users u JOIN enterprise_officers o ON o.user_id = u.id
          WHERE o.enterprise_id = $1 ORDER BY u.display_name"
     )
     .bind(id)
     .fetch_all(pool)
     .await
-        })?;
+    })?;
     let supervisors: Vec<(Uuid, String)> = db_run!(db, |pool| sqlx::query_as(
         "SELECT u.id, u.display_name FROM users u JOIN mine_supervisors m ON m.user_id = u.id
          WHERE m.enterprise_id = $1 ORDER BY u.display_name"

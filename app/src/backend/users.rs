@@ -516,7 +516,9 @@ pub async fn linked_receipts(
     Ok(rows
         .into_iter()
         .map(|(code, category, at)| {
-            let shown = crate::domain::receipt::ReceiptCode::parse(&code).map(|c| c.display()).unwrap_or(code);
+            let shown = crate::domain::receipt::ReceiptCode::parse(&code)
+                .map(|c| c.display())
+                .unwrap_or(code);
             (shown, category, at)
         })
         .collect())

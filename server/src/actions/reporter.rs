@@ -58,7 +58,13 @@ pub async fn confirm(state: &AppState, code: &str, lang: Lang) -> Result<(), Act
         extra: Extra::None,
     };
     apply(state, step, lang).await?;
-    tell_union(state, report, "confirmed", rec().notify_reporter_confirmed()).await;
+    tell_union(
+        state,
+        report,
+        "confirmed",
+        rec().notify_reporter_confirmed(),
+    )
+    .await;
     Ok(())
 }
 

@@ -491,7 +491,15 @@ pub async fn save_enterprise(
         .unwrap_or(0);
         if covers == 0 {
             let field = FieldError::new("designated_inspector_id", t.directory_designated_bad());
-            return again(&state, &posted, &page, 422, t.api_check_fields().to_string(), vec![field]).await;
+            return again(
+                &state,
+                &posted,
+                &page,
+                422,
+                t.api_check_fields().to_string(),
+                vec![field],
+            )
+            .await;
         }
     }
     let result = match id {
