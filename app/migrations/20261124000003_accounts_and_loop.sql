@@ -99,8 +99,6 @@ CREATE INDEX reports_open_district_queue ON reports (district_code, urgent, crea
 CREATE INDEX reports_open_enterprise_queue ON reports (enterprise_id, urgent, created_at, id) WHERE state NOT IN ('closed', 'rejected');
 -- Finished reports (a desk looking back), with the queue's `CLOSED_SQL` as predicate.
 CREATE INDEX reports_closed_queue ON reports (urgent, created_at, id) WHERE state IN ('closed', 'rejected');
--- Reports waiting on the enterprise (the only ones that can be overdue): the overdue filter.
-CREATE INDEX reports_overdue_queue ON reports (urgent, created_at, id) WHERE state IN ('notice_sent', 'acknowledged');
 CREATE INDEX reports_ack_due ON reports (ack_due_at);
 CREATE INDEX reports_fix_due ON reports (fix_due_at);
 CREATE INDEX reports_confirm_due ON reports (confirm_due_at);

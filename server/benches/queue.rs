@@ -15,7 +15,7 @@
 //!
 //! Options (after `--`): `--reports N` (default 1000000), `--samples N` per scenario (default 200),
 //! `--clients N` (default 50), `--requests N` per client (default 60), `--think-ms N` (default
-//! 250), `--sqlite-only`.
+//! 250), `--sqlite-only`, `--postgres-only`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark: failing loudly is fine
 
@@ -669,7 +669,10 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let mut targets = vec![("SQLite", None)];
+    let mut targets = Vec::new();
+    if !flag("--postgres-only") {
+        targets.push(("SQLite", None));
+    }
     if let (Ok(url), false) = (std::env::var("TEST_DATABASE_URL"), flag("--sqlite-only")) {
         targets.push(("PostgreSQL", Some(url)));
     }
