@@ -90,16 +90,6 @@ pub async fn resolve(db: &Db, typed: &str) -> Result<Resolved, sqlx::Error> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::like_escape;
-
-    #[test]
-    fn like_wildcards_in_what_people_type_are_literal() {
-        assert_eq!(like_escape("100%_a\\b"), "100\\%\\_a\\\\b");
-    }
-}
-
 type RecordRow = (
     Uuid,
     String,
@@ -281,4 +271,14 @@ pub async fn districts_by_uscc(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_escape;
+
+    #[test]
+    fn like_wildcards_in_what_people_type_are_literal() {
+        assert_eq!(like_escape("100%_a\\b"), "100\\%\\_a\\\\b");
+    }
 }

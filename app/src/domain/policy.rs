@@ -133,13 +133,13 @@ impl Grants {
         if self.roles.is_empty() {
             out.push(GrantProblem::NoRole);
         }
-        if has(Role::Inspector) != !self.coverage.is_empty() {
+        if has(Role::Inspector) == self.coverage.is_empty() {
             out.push(GrantProblem::Coverage);
         }
-        if has(Role::MineSupervisor) != !self.mines.is_empty() {
+        if has(Role::MineSupervisor) == self.mines.is_empty() {
             out.push(GrantProblem::Mines);
         }
-        if has(Role::EnterpriseOfficer) != !self.enterprises.is_empty() {
+        if has(Role::EnterpriseOfficer) == self.enterprises.is_empty() {
             out.push(GrantProblem::Enterprises);
         }
         if has(Role::UnionAdmin) != self.admin_of.is_some() {

@@ -388,7 +388,7 @@ fn directory_view(list: EnterpriseList, lang: Lang) -> impl IntoView {
                     <tr>
                         <td><a href=format!("/admin/enterprises/{}", e.id)>{e.name.clone()}</a><br/><span class="hint">{e.uscc.clone()}</span></td>
                         <td>{district_name(&e.district_code, lang)}</td>
-                        <td>{industry_name(&e.industry_code, lang)}{e.is_coal_mine.then(|| " ⛏")}</td>
+                        <td>{industry_name(&e.industry_code, lang)}{e.is_coal_mine.then_some(" ⛏")}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
