@@ -86,20 +86,23 @@ struct Target {
     assignee: Uuid,
 }
 
+/// A demo user's id, by username.
+async fn user_id(db: &Db, login: &str) -> Option<Uuid> {
+    app::db_run!(db, |pool| sqlx::query_scalar::<_, Uuid>(
+        "SELECT id FROM users WHERE username = $1"
+    )
+    .bind(login)
+    .fetch_optional(pool)
+    .await)
+    .unwrap()
+}
+
 /// Who handles which district in the benchmark: the demo inspectors where the demo has them,
 /// the mine supervisor for 新密's mines, and one bench inspector per other district.
 async fn handlers(db: &Db) -> (BTreeMap<String, Uuid>, Option<Uuid>) {
     use app::backend::users::{self, NewUser};
     use app::domain::policy::{Grants, Role};
-    let id_of = |login: &'static str| async move {
-        app::db_run!(db, |pool| sqlx::query_scalar::<_, Uuid>(
-            "SELECT id FROM users WHERE username = $1"
-        )
-        .bind(login)
-        .fetch_optional(pool)
-        .await)
-        .unwrap()
-    };
+    let id_of = |login| user_id(db, login);
     let mut by_district = BTreeMap::new();
     by_district.insert("410105".to_string(), id_of("inspector").await.unwrap());
     by_district.insert(
@@ -344,15 +347,7 @@ struct Scenario {
 }
 
 async fn scenarios(db: &Db) -> Vec<Scenario> {
-    let id_of = |login: &'static str| async move {
-        app::db_run!(db, |pool| sqlx::query_scalar::<_, Uuid>(
-            "SELECT id FROM users WHERE username = $1"
-        )
-        .bind(login)
-        .fetch_one(pool)
-        .await)
-        .unwrap()
-    };
+    let id_of = |login| async move { user_id(db, login).await.expect("a demo user") };
     let inspector = id_of("inspector").await;
     let supervisor = id_of("mine-supervisor").await;
     let mines: Vec<Uuid> = app::db_run!(db, |pool| sqlx::query_scalar(

@@ -14,7 +14,7 @@ use app::backend::{
 use reqwest::header;
 use safesnap_tests::{
     both_backends,
-    people::{visible_text, DEMO_PASSWORD},
+    people::{visible_text, Browser, DEMO_PASSWORD},
     spawn_app, spawn_app_with_clock, Engine, TestApp,
 };
 
@@ -52,6 +52,13 @@ async fn get_with_token(app: &TestApp, path: &str, token: &str) -> (u16, String)
         .unwrap();
     let status = res.status().as_u16();
     (status, visible_text(&res.text().await.unwrap()))
+}
+
+/// A worker's report (one small photo) about `enterprise`, sent from `phone`'s browser.
+async fn report_from(phone: &Browser, enterprise: uuid::Uuid) -> reqwest::Response {
+    let report = safesnap_tests::submit::Report::about(enterprise)
+        .photo(safesnap_tests::photos::plain_jpeg(320, 240));
+    phone.post_multipart("/api/v1/reports", report.form()).await
 }
 
 #[tokio::test]
@@ -183,39 +190,15 @@ async fn reports_from_one_device_are_limited() {
     let people = app.people().await;
     let device = app.visitor();
     for i in 0..SUBMIT_PER_DEVICE.burst {
-        let report = safesnap_tests::submit::Report::about(people.officer_enterprise)
-            .photo(safesnap_tests::photos::plain_jpeg(320, 240));
-        let res = device
-            .client
-            .post(app.url("/api/v1/reports"))
-            .multipart(report.form())
-            .send()
-            .await
-            .unwrap();
+        let res = report_from(&device, people.officer_enterprise).await;
         assert_eq!(res.status(), 201, "report {i}");
     }
-    let report = safesnap_tests::submit::Report::about(people.officer_enterprise)
-        .photo(safesnap_tests::photos::plain_jpeg(320, 240));
-    let res = device
-        .client
-        .post(app.url("/api/v1/reports"))
-        .multipart(report.form())
-        .send()
-        .await
-        .unwrap();
+    let res = report_from(&device, people.officer_enterprise).await;
     assert_eq!(res.status(), 429, "the device's quota is spent");
     assert!(res.headers().contains_key(header::RETRY_AFTER));
     // Another phone on the same network can still report.
     let other = app.visitor();
-    let report = safesnap_tests::submit::Report::about(people.officer_enterprise)
-        .photo(safesnap_tests::photos::plain_jpeg(320, 240));
-    let res = other
-        .client
-        .post(app.url("/api/v1/reports"))
-        .multipart(report.form())
-        .send()
-        .await
-        .unwrap();
+    let res = report_from(&other, people.officer_enterprise).await;
     assert_eq!(res.status(), 201);
 }
 
@@ -647,8 +630,7 @@ both_backends! {
         // Reports from this phone, before having an account.
         let mut codes = Vec::new();
         for _ in 0..2 {
-            let report = safesnap_tests::submit::Report::about(people.officer_enterprise).photo(safesnap_tests::photos::plain_jpeg(320, 240));
-            let res = phone.client.post(app.url("/api/v1/reports")).multipart(report.form()).send().await.unwrap();
+            let res = report_from(&phone, people.officer_enterprise).await;
             let body: serde_json::Value = res.json().await.unwrap();
             codes.push(body["receipt_code"].as_str().unwrap().to_string());
         }

@@ -60,25 +60,20 @@ pub async fn send(
     Ok(ids)
 }
 
-/// Union admins of a district (its own union), and the city union's.
-pub async fn admins_for(
-    db: &Db,
-    district: &str,
-    include_city: bool,
-) -> Result<Vec<Uuid>, sqlx::Error> {
+/// A district's own union admins.
+async fn district_admins(db: &Db, district: &str) -> Result<Vec<Uuid>, sqlx::Error> {
     db_run!(db, |pool| sqlx::query_scalar(
         "SELECT s.user_id FROM admin_scopes s JOIN users u ON u.id = s.user_id
-         WHERE NOT u.disabled AND (s.district_code = $1 OR ($2 AND s.district_code IS NULL))"
+         WHERE NOT u.disabled AND s.district_code = $1"
     )
     .bind(district)
-    .bind(include_city)
     .fetch_all(pool)
     .await)
 }
 
 /// A district's union desk: its admins, or the city union's when the district has none.
 pub async fn desk_for(db: &Db, district: &str) -> Result<Vec<Uuid>, sqlx::Error> {
-    let admins = admins_for(db, district, false).await?;
+    let admins = district_admins(db, district).await?;
     if admins.is_empty() {
         city_admins(db).await
     } else {
