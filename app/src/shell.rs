@@ -7,6 +7,7 @@ use crate::{
         admin::{
             AdminEnterprisePage, AdminEnterprisesPage, AdminUserPage, AdminUsersPage, AuditPage,
         },
+        alerts::{AlertDetailPage, AlertsPage},
         enterprise::{EnterpriseQueuePage, EnterpriseReportPage},
         heat::HeatPage,
         inbox::InboxPage,
@@ -139,7 +140,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=ReportPage/>
                     <Route path=path!("/my") view=MyReportsPage/>
-                    <Route path=path!("/heat") view=HeatPage/>
+                    <Route path=path!("/heat") view=HeatPage ssr=SsrMode::Async/>
+                    <Route path=path!("/alerts") view=AlertsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/alerts/:id") view=AlertDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=RegisterPage/>
                     <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async/>

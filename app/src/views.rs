@@ -382,3 +382,135 @@ pub struct AdminEnterprise {
     pub officers: Vec<Member>,
     pub supervisors: Vec<Member>,
 }
+
+/// A heat or cold alert as pages and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub id: Uuid,
+    /// `heat` or `cold`.
+    pub event: String,
+    /// `blue`, `yellow`, `orange` or `red`.
+    pub level: String,
+    /// Forecast maximum (heat) or minimum (cold), tenths of a degree Celsius.
+    pub temperature: Option<i32>,
+    pub valid_from: i64,
+    pub valid_to: i64,
+    pub headline: String,
+    pub instruction: String,
+    /// District codes.
+    pub districts: Vec<String>,
+    /// `active`, `superseded` or `cancelled`.
+    pub status: String,
+    /// Who issued it: a union admin's name or the CAP source's name.
+    pub issued_by: String,
+    pub sender: String,
+    pub identifier: String,
+    pub sent_at: i64,
+    pub replaces: Option<Uuid>,
+    pub created_at: i64,
+}
+
+/// An alert as one of an officer's enterprises received it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedAlert {
+    pub alert: AlertView,
+    pub enterprise_id: Uuid,
+    pub enterprise_name: String,
+    /// Told the outdoor obligations (the enterprise has outdoor work).
+    pub outdoor: bool,
+    pub acknowledged_at: Option<i64>,
+    /// Obligation keys ticked when acknowledging.
+    pub measures: Vec<String>,
+    pub note: String,
+}
+
+/// How far an alert reached in one district.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DistrictProgress {
+    pub district: String,
+    /// Enterprises in the district the alert was addressed to.
+    pub enterprises: u32,
+    /// Of those, enterprises with at least one officer whose inbox received it.
+    pub reached: u32,
+    pub acknowledged: u32,
+    /// Not acknowledged yet: (enterprise id, name, reached).
+    pub waiting: Vec<(Uuid, String, bool)>,
+}
+
+/// One delivery of an alert notification to one officer over one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub officer: String,
+    pub enterprise: String,
+    pub district: String,
+    /// `inbox` or `push`.
+    pub channel: String,
+    /// `pending`, `sent`, `failed` or `acknowledged`.
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub sent_at: Option<i64>,
+}
+
+/// The admin's view of one alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertDashboard {
+    pub alert: AlertView,
+    pub progress: Vec<DistrictProgress>,
+    pub deliveries: Vec<DeliveryView>,
+    /// The admin may update or cancel it (every district is in their scope).
+    pub can_change: bool,
+}
+
+/// A device subscribed to Web Push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushDevice {
+    pub id: Uuid,
+    pub user_agent: String,
+    /// The push service's origin (`https://fcm.googleapis.com`, …).
+    pub service: String,
+    pub created_at: i64,
+}
+
+/// One obligation as shown: what the enterprise must do, and what the worker may expect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObligationLine {
+    /// Stable id (the officer's checklist sends these).
+    pub key: String,
+    pub text: String,
+    pub right: Option<String>,
+}
+
+/// An alert with what it obliges, for outdoor and for indoor enterprises.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertCard {
+    pub alert: AlertView,
+    pub outdoor: Vec<ObligationLine>,
+    pub indoor: Vec<ObligationLine>,
+}
+
+/// The 高温提醒 page: the district shown and today's alerts there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeatToday {
+    pub district: Option<String>,
+    pub alerts: Vec<AlertCard>,
+}
+
+/// The alerts desk: what an admin may issue and has issued, what an officer received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertsDesk {
+    /// Districts this admin may issue alerts for (empty: not an admin).
+    pub issue_districts: Vec<String>,
+    /// Recent alerts in the admin's scope, with (enterprises, reached, acknowledged).
+    pub issued: Vec<(AlertView, u32, u32, u32)>,
+    /// Alerts the officer's enterprises received.
+    pub received: Vec<ReceivedAlert>,
+}
+
+/// One alert's page: the card, the admin's dashboard, the officer's acknowledgements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertPage {
+    pub card: AlertCard,
+    pub dashboard: Option<AlertDashboard>,
+    pub received: Vec<ReceivedAlert>,
+}

@@ -3,7 +3,7 @@
 //! Precedence, highest first: command line, environment, the file named by `--config` /
 //! `SAFESNAP_CONFIG`, built-in defaults. `server --help` lists every setting with its variable.
 
-use app::domain::deadlines::Deadlines;
+use app::domain::{deadlines::Deadlines, heat::CityRules};
 use clap::{
     parser::ValueSource, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum,
 };
@@ -35,6 +35,21 @@ pub enum Command {
     /// Manage accounts from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Manage the programs that may post CAP alerts.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
+}
+
+/// `server alerts …`
+#[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
+pub enum AlertsCommand {
+    /// Register a CAP source (a weather service's feed). Its API key is printed on this terminal
+    /// once; the server keeps only its SHA-256.
+    AddSource {
+        /// The source's name, as admins see it (e.g. 郑州市气象台).
+        #[arg(long)]
+        name: String,
+    },
 }
 
 /// `server admin …`
@@ -135,6 +150,64 @@ pub struct Settings {
     )]
     pub secure_cookies: bool,
 
+    /// Web Push contact for the push services (VAPID `sub`): a `mailto:` or `https:` address.
+    #[arg(
+        long,
+        env = "SAFESNAP_PUSH_SUBJECT",
+        default_value = "mailto:push@safesnap.invalid",
+        global = true
+    )]
+    pub push_subject: String,
+
+    /// Seconds before one request to a push service is given up (and retried later).
+    #[arg(
+        long,
+        env = "SAFESNAP_PUSH_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub push_timeout_secs: u64,
+
+    /// Requests in flight at once to one push service.
+    #[arg(
+        long,
+        env = "SAFESNAP_PUSH_PER_ORIGIN",
+        default_value_t = 64,
+        global = true
+    )]
+    pub push_per_origin: usize,
+
+    /// Accept plain `http://` push endpoints (only for a push service on a trusted network).
+    #[arg(
+        long,
+        env = "SAFESNAP_PUSH_ALLOW_HTTP",
+        default_value_t = false,
+        global = true
+    )]
+    pub push_allow_http: bool,
+
+    /// CAP `sender` of the alerts issued here (no spaces or commas).
+    #[arg(
+        long,
+        env = "SAFESNAP_ALERT_SENDER",
+        default_value = "safesnap.zhengzhou",
+        global = true
+    )]
+    pub alert_sender: String,
+
+    /// CAP `senderName` of the alerts issued here.
+    #[arg(
+        long,
+        env = "SAFESNAP_ALERT_SENDER_NAME",
+        default_value = "郑州市总工会",
+        global = true
+    )]
+    pub alert_sender_name: String,
+
+    /// The city's heat and cold rules: only from the config file's `[heat]` table.
+    #[arg(skip)]
+    pub heat: CityRules,
+
     /// Working days an enterprise has to acknowledge a rectification notice.
     #[arg(long, env = "SAFESNAP_ACK_WORKING_DAYS", default_value_t = Deadlines::default().ack_working_days, global = true)]
     pub ack_working_days: u32,
@@ -233,7 +306,24 @@ pub fn parse_from(args: Vec<OsString>) -> Result<Cli, ConfigError> {
         .filter(|l| l != "config" && l != "help" && l != "version")
         .collect();
     let mut extra: Vec<OsString> = Vec::new();
+    let mut heat = None;
     for (key, value) in &table {
+        if key == "heat" {
+            let rules: CityRules =
+                value
+                    .clone()
+                    .try_into()
+                    .map_err(|e: toml::de::Error| ConfigError::FileValue {
+                        path: shown.clone(),
+                        message: format!("[heat]: {}", e.message()),
+                    })?;
+            rules.validate().map_err(|message| ConfigError::FileValue {
+                path: shown.clone(),
+                message: format!("[heat]: {message}"),
+            })?;
+            heat = Some(rules);
+            continue;
+        }
         let key_kebab = key.replace('_', "-");
         if !known.contains(&key_kebab) {
             return Err(ConfigError::UnknownKey {
@@ -267,6 +357,8 @@ pub fn parse_from(args: Vec<OsString>) -> Result<Cli, ConfigError> {
         extra.push(format!("--{key_kebab}={value}").into());
     }
     if extra.is_empty() {
+        let mut cli = cli;
+        cli.settings.heat = heat.unwrap_or_default();
         return Ok(cli);
     }
     // Re-parse with the file's values inserted right after the program name, so a later
@@ -282,10 +374,12 @@ pub fn parse_from(args: Vec<OsString>) -> Result<Cli, ConfigError> {
                 path: shown.clone(),
                 message: first_line(&e.to_string()),
             })?;
-    Cli::from_arg_matches(&matches).map_err(|e| ConfigError::FileValue {
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| ConfigError::FileValue {
         path: shown,
         message: first_line(&e.to_string()),
-    })
+    })?;
+    cli.settings.heat = heat.unwrap_or_default();
+    Ok(cli)
 }
 
 fn first_line(s: &str) -> String {
@@ -311,8 +405,13 @@ pub struct Config {
     pub log: String,
     pub secure_cookies: bool,
     pub deadlines: Deadlines,
-    /// `None`: this process runs no background jobs.
+    /// `None`: this process runs no background jobs (and sends no pushes).
     pub jobs_interval: Option<std::time::Duration>,
+    pub heat: CityRules,
+    pub push: crate::push::PushConfig,
+    pub push_allow_http: bool,
+    pub alert_sender: String,
+    pub alert_sender_name: String,
 }
 
 impl Config {
@@ -349,6 +448,15 @@ impl Config {
                 escalate_city_days: s.escalate_city_days,
                 ..Deadlines::default()
             },
+            heat: s.heat.clone(),
+            push: crate::push::PushConfig {
+                subject: s.push_subject.clone(),
+                timeout: std::time::Duration::from_secs(s.push_timeout_secs.max(1)),
+                per_origin: s.push_per_origin.max(1),
+            },
+            push_allow_http: s.push_allow_http,
+            alert_sender: s.alert_sender.clone(),
+            alert_sender_name: s.alert_sender_name.clone(),
         })
     }
 
@@ -368,6 +476,15 @@ impl Config {
             deadlines: Deadlines::default(),
             // Tests run the jobs themselves (`actions::jobs::run_once`) with a manual clock.
             jobs_interval: None,
+            heat: CityRules::default(),
+            push: crate::push::PushConfig {
+                timeout: std::time::Duration::from_secs(2),
+                ..Default::default()
+            },
+            // The tests' push service listens on loopback over plain HTTP.
+            push_allow_http: true,
+            alert_sender: "safesnap.test".into(),
+            alert_sender_name: "郑州市总工会".into(),
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The SafeSnap server as a library: `main.rs` runs it, the end-to-end tests spawn it.
 
 pub mod actions;
+pub mod alerts;
 pub mod api;
 pub mod assets;
 pub mod config;
 pub mod photos;
+pub mod push;
 pub mod reports;
 pub mod request;
 pub mod routes;

@@ -43,6 +43,9 @@ fn main() -> ExitCode {
                 name,
                 district,
             }) => create_admin(&config, &username, &name, district.as_deref()).await,
+            Command::Alerts(config::AlertsCommand::AddSource { name }) => {
+                add_source(&config, &name).await
+            }
         }
     });
     match result {
@@ -87,8 +90,39 @@ async fn seed_demo(config: &Config) -> Result<(), StartupError> {
     for l in logins {
         println!("  {:<22} {}", l.login, l.who);
     }
+    if let Some(headline) = seed::seed_demo_alert(&db, &config.heat, now)
+        .await
+        .map_err(StartupError::Reference)?
+    {
+        println!("demo alert issued: {headline} (see /heat?district=410105)");
+    }
     db.close().await;
     Ok(())
+}
+
+async fn add_source(config: &Config, name: &str) -> Result<(), StartupError> {
+    let db = startup::open_database(config).await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|e| StartupError::Admin(format!("no randomness: {e}")))?;
+    let key = hex::encode(bytes);
+    let result =
+        app::backend::alerts::add_source(&db, name, &server::api::alerts::key_hash(&key), now)
+            .await;
+    db.close().await;
+    match result {
+        Ok(_) => {
+            // The terminal only: not the log.
+            println!("CAP source `{name}` registered. API key (shown once; send it as `Authorization: Bearer <key>`): {key}");
+            Ok(())
+        }
+        Err(e) => Err(StartupError::Admin(format!(
+            "cannot register `{name}` (is the name taken?): {e}"
+        ))),
+    }
 }
 
 async fn create_admin(

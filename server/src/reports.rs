@@ -159,6 +159,16 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
             }
         }
     }
+    // A report about a heat alert must name one we issued.
+    if let Some(alert) = valid.as_ref().and_then(|v| v.alert) {
+        let known = app::backend::alerts::get(db, alert)
+            .await
+            .map_err(|e| ApiError::internal(lang, e))?
+            .is_some();
+        if !known {
+            errors.push(FieldError::new("alert_id", t.field_alert()));
+        }
+    }
     if !errors.is_empty() {
         return Err(ApiError::validation(lang, errors));
     }
@@ -211,6 +221,7 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
         description: valid.description.clone(),
         severity: valid.severity,
         location: valid.location.map(|l| (l.lat, l.lon, l.accuracy_m)),
+        alert: valid.alert,
         lang: lang.tag().to_string(),
         via: sub.via.unwrap_or(Via::App),
         reporter,

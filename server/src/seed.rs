@@ -588,6 +588,56 @@ pub async fn counts(db: &Db) -> Result<SeedCounts, sqlx::Error> {
     })
 }
 
+/// A demo heat alert for 金水区 and 中原区, in force from now for twelve hours (only when no alert
+/// is in force there), so the 高温提醒 page and the officers' desks have something to show.
+/// Returns its headline when one was issued.
+pub async fn seed_demo_alert(
+    db: &Db,
+    rules: &app::domain::heat::CityRules,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    use app::{
+        backend::alerts::{self, NewAlert, Telling},
+        domain::heat::{Event, Level},
+    };
+    if !alerts::current_for_district(db, "410105", now)
+        .await?
+        .is_empty()
+    {
+        return Ok(None);
+    }
+    let districts: std::collections::BTreeSet<String> =
+        ["410102".to_string(), "410105".to_string()]
+            .into_iter()
+            .collect();
+    let headline = crate::alerts::headline(Event::Heat, Level::Orange, &districts);
+    let new = NewAlert {
+        sender: "safesnap.demo".into(),
+        identifier: format!("demo-{}", uuid::Uuid::now_v7()),
+        sent_at: now,
+        source_id: None,
+        issued_by: None,
+        event: Event::Heat,
+        level: Level::Orange,
+        temperature: Some(385),
+        valid_from: now,
+        valid_to: now + 12 * 3_600_000,
+        headline: headline.clone(),
+        instruction: "演示数据：12时至15时停止户外作业，做好防暑降温。".into(),
+        districts,
+        replaces: None,
+    };
+    let id = match alerts::create(db, &new, now).await {
+        Ok(id) => id,
+        Err(alerts::AlertWriteError::Db(e)) => return Err(e),
+        Err(_) => return Ok(None),
+    };
+    if let Some(alert) = alerts::get(db, id).await? {
+        alerts::fan_out(db, rules, &alert, Telling::Issued, now).await?;
+    }
+    Ok(Some(headline))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,7 +21,7 @@ use app::{
         ratelimit::RateLimiter,
         reference, Db, DbError,
     },
-    domain::deadlines::Deadlines,
+    domain::{deadlines::Deadlines, heat::CityRules},
 };
 use axum::{extract::FromRef, http::HeaderName, routing::get, Router};
 use leptos::{config::LeptosOptions, prelude::provide_context};
@@ -64,6 +64,8 @@ pub enum StartupError {
     Reference(sqlx::Error),
     #[error("{0}")]
     Admin(String),
+    #[error("cannot prepare Web Push: {0}")]
+    Push(String),
     #[error("cannot listen on {addr}: address already in use (stop the other process or choose another port with SAFESNAP_PORT)")]
     PortInUse { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source} (check SAFESNAP_HOST and SAFESNAP_PORT)")]
@@ -90,6 +92,15 @@ pub struct AppState {
     pub deadlines: Deadlines,
     /// Mark cookies `Secure` (the site is served over HTTPS).
     pub secure_cookies: bool,
+    /// The city's heat and cold rules.
+    pub heat_rules: Arc<CityRules>,
+    /// CAP `sender` of the alerts issued here, and the name shown as `senderName`.
+    pub alert_sender: String,
+    pub alert_sender_name: String,
+    /// Sends queued Web Push deliveries (its worker runs with the background jobs).
+    pub pusher: Arc<crate::push::Pusher>,
+    /// Accept `http://` push endpoints (a push service on the local network, for tests).
+    pub push_allow_http: bool,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -105,6 +116,7 @@ impl AppState {
         provide_context(self.limiter.clone());
         provide_context(self.clock.clone());
         provide_context(self.deadlines);
+        provide_context((*self.heat_rules).clone());
     }
 }
 
@@ -143,6 +155,8 @@ impl Application {
         };
 
         let db = open_database(config).await?;
+        let db_for_push = db.clone();
+        let clock_now = clock.now_ms();
 
         let assets = SiteAssets::scan(&config.site_root, OUTPUT_NAME);
         if !assets.complete {
@@ -191,6 +205,15 @@ impl Application {
             identity: IdentityKey::from_secret(&secret_key),
             deadlines: config.deadlines,
             secure_cookies: config.secure_cookies,
+            heat_rules: Arc::new(config.heat.clone()),
+            alert_sender: config.alert_sender.clone(),
+            alert_sender_name: config.alert_sender_name.clone(),
+            pusher: Arc::new(
+                crate::push::Pusher::load(&db_for_push, config.push.clone(), clock_now)
+                    .await
+                    .map_err(StartupError::Push)?,
+            ),
+            push_allow_http: config.push_allow_http,
         };
         let router = router(state.clone());
         Ok(Application {
@@ -220,6 +243,13 @@ impl Application {
         let jobs = self
             .jobs_interval
             .map(|every| crate::actions::jobs::spawn(self.state.clone(), every));
+        // Push deliveries go out with the jobs: a process without jobs sends none.
+        let pushes = self.jobs_interval.map(|_| {
+            self.state
+                .pusher
+                .clone()
+                .spawn(self.state.db.clone(), self.state.clock.clone())
+        });
         let result = axum::serve(
             self.listener,
             self.router
@@ -229,6 +259,9 @@ impl Application {
         .await;
         if let Some(jobs) = jobs {
             jobs.abort();
+        }
+        if let Some(pushes) = pushes {
+            pushes.abort();
         }
         db.close().await;
         result

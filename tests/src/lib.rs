@@ -13,6 +13,7 @@ pub mod browser;
 pub mod people;
 mod pg;
 pub mod photos;
+pub mod push;
 pub mod submit;
 
 use app::backend::Db;

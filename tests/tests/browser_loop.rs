@@ -217,3 +217,109 @@ async fn an_inspector_signs_in_and_out_and_the_back_button_shows_nothing_private
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_red_heat_alert_on_three_phones_admin_officer_worker() {
+    let app = spawn_app().await;
+    let people = app.people().await;
+    let enterprise: String = app::db_run!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT name FROM enterprises WHERE id = $1"
+    )
+    .bind(people.officer_enterprise)
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("site.jpg");
+    std::fs::write(&photo, photos::camera_jpeg(1600, 1200, 1)).unwrap();
+    let base = app.base.clone();
+    // Valid from an hour ago to tonight, in Zhengzhou time (what a datetime-local input holds).
+    let now = app.now();
+    let local = |ms: i64| {
+        let t = app::domain::time::LocalTime::shanghai(ms);
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}",
+            t.year, t.month, t.day, t.hour, t.minute
+        )
+    };
+    let (from, to) = (local(now - 3_600_000), local(now + 8 * 3_600_000));
+
+    let chromium = Chromium::launch().await;
+    let admin = chromium.another_phone().await;
+    let officer = chromium.another_phone().await;
+    let worker = chromium.another_phone().await;
+    let phones = [&admin, &officer, &worker];
+
+    with_phones("red_heat_alert", &phones, || async {
+        // The 金水区 union issues a red alert.
+        sign_in(&admin, &base, "jinshui-admin").await;
+        admin.goto(&format!("{base}/alerts")).await;
+        admin.tap("form.issue-alert label.choice:has(input[value=heat])").await;
+        admin.eval("(() => { document.querySelector('form.issue-alert select[name=level]').value = 'red'; return true; })()").await;
+        admin.type_into("form.issue-alert input[name=temperature]", "40.5").await;
+        admin.eval(&format!("(() => {{ document.querySelector('input[name=valid_from]').value = {from:?}; document.querySelector('input[name=valid_to]').value = {to:?}; return true; }})()")).await;
+        admin.type_into("form.issue-alert textarea[name=instruction]", "全区建筑工地今日停止露天作业").await;
+        admin.tap_and_wait("form.issue-alert button[type=submit]", "ok=issued").await;
+        let text = admin.main_text().await;
+        assert!(text.contains("郑州市金水区高温红色预警"), "{text}");
+        admin.assert_clean().await;
+
+        // The officer finds it in the inbox and acknowledges with the measures taken.
+        sign_in(&officer, &base, "officer").await;
+        officer.goto(&format!("{base}/inbox")).await;
+        assert!(officer.main_text().await.contains("【预警】郑州市金水区高温红色预警"));
+        officer.tap_and_wait(".inbox-item a.title", "/alerts/").await;
+        let text = officer.main_text().await;
+        assert!(text.contains("今天停止安排室外露天作业"), "{text}");
+        officer.tap("form[action$='/ack'] label.choice:has(input[value=stop_outdoor])").await;
+        officer.tap("form[action$='/ack'] label.choice:has(input[value=cooling_supplies])").await;
+        officer.type_into("form[action$='/ack'] textarea[name=note]", "工地已停工，发放绿豆汤").await;
+        officer.tap_and_wait("form[action$='/ack'] button[type=submit]", "ok=acknowledged").await;
+        let text = officer.main_text().await;
+        assert!(text.contains("已确认") && text.contains("发放绿豆汤"), "{text}");
+        officer.assert_clean().await;
+
+        // The admin's dashboard counts it.
+        admin.eval("location.reload(), true").await;
+        admin.wait_for("the dashboard", "document.querySelector('tr[data-district=\"410105\"] td.acked')?.textContent === '1'", WAIT).await;
+
+        // The worker reads their rights and reports that the site is still working.
+        worker.goto(&format!("{base}/heat")).await;
+        worker.eval("(() => { document.querySelector('select[name=district]').value = '410105'; return true; })()").await;
+        worker.tap_and_wait("form.district-picker button[type=submit]", "district=410105").await;
+        let text = worker.main_text().await;
+        assert!(text.contains("今天室外露天作业应当全部停止，您有权拒绝在室外作业。"), "{text}");
+        worker.assert_clean().await;
+        worker.tap_and_wait("a.report-violation", "category=heat").await;
+        worker.wait_for("the form island", "document.querySelector('.report-form').hasAttribute('data-ready')", WAIT).await;
+        assert!(worker.eval("document.querySelector('input[name=category][value=heat]').checked").await == true);
+        attach(&worker, "input[type=file][multiple]", &photo).await;
+        worker.wait_for("the photo preview", "document.querySelectorAll('.photo-list img').length === 1", WAIT).await;
+        worker.tap("input[name=enterprise]").await;
+        let search: String = enterprise.chars().take(6).collect();
+        worker.eval(&format!("(() => {{ const i = document.querySelector('input[name=enterprise]'); i.value = {search:?}; i.dispatchEvent(new Event('input', {{ bubbles: true }})); return true; }})()")).await;
+        worker.wait_for("enterprise suggestions", "document.querySelectorAll('#enterprise-suggestions button').length > 0", WAIT).await;
+        worker.tap("#enterprise-suggestions button").await;
+        worker.tap("label.tile:has(input[value=immediate])").await;
+        worker.tap("label.option:has(input[value=anonymous])").await;
+        worker.tap("button.submit").await;
+        worker.wait_for("the receipt", "location.pathname.startsWith('/r/') && !!document.querySelector('.receipt-code .code')", WAIT).await;
+        worker.assert_clean().await;
+    })
+    .await;
+
+    let (category, alert, assignee): (String, Option<uuid::Uuid>, Option<uuid::Uuid>) =
+        app::db_run!(&app.db, |pool| sqlx::query_as(
+            "SELECT category, alert_id, assignee_id FROM reports"
+        )
+        .fetch_one(pool)
+        .await)
+        .unwrap();
+    assert_eq!(category, "heat");
+    assert!(alert.is_some(), "the report names the alert");
+    assert_eq!(
+        assignee,
+        Some(people.id("inspector")),
+        "routed like any other report"
+    );
+}

@@ -2,6 +2,7 @@
 //! this crate and the REST routes in `server/` both call it, so it lives beside the server
 //! functions rather than in the binary; none of it is compiled into the WASM.
 
+pub mod alerts;
 pub mod assign;
 pub mod audit;
 pub mod auth;

@@ -6,6 +6,9 @@ use super::Db;
 use crate::db_run;
 use uuid::Uuid;
 
+/// The inbox delivery of a notification: delivered the moment it is written.
+pub const INSERT_INBOX_DELIVERY: &str = "INSERT INTO deliveries (id, notification_id, channel, state, attempts, sent_at) VALUES ($1, $2, 'inbox', 'sent', 1, $3)";
+
 /// What to tell people.
 #[derive(Debug, Clone)]
 pub struct Note {
@@ -45,14 +48,12 @@ pub async fn send(
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO deliveries (id, notification_id, channel, state, attempts, sent_at) VALUES ($1, $2, 'inbox', 'sent', 1, $3)",
-            )
-            .bind(Uuid::now_v7())
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(INSERT_INBOX_DELIVERY)
+                .bind(Uuid::now_v7())
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
         });
         ids.push(id);

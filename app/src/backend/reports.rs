@@ -50,6 +50,8 @@ pub struct NewReport {
     pub description: Option<String>,
     pub severity: Severity,
     pub location: Option<(f64, f64, Option<f64>)>,
+    /// The heat alert the report is about.
+    pub alert: Option<Uuid>,
     pub lang: String,
     pub via: Via,
     /// Name and phone, for 实名 reports: union-only.
@@ -240,9 +242,9 @@ async fn insert_once(
         let inserted = sqlx::query(
             "INSERT INTO reports (id, client_id, fingerprint, receipt_code, category, answers, enterprise_id,
                 district_code, address, site, description, severity, urgent, state, lat, lon,
-                location_accuracy_m, lang, via, created_at, updated_at, industry_code, is_coal_mine, assignee_id, routed_by)
+                location_accuracy_m, lang, via, created_at, updated_at, industry_code, is_coal_mine, assignee_id, routed_by, alert_id)
              VALUES ($1, $2, $20, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19,
-                     $21, $22, $23, $24)
+                     $21, $22, $23, $24, $25)
              ON CONFLICT (client_id) DO NOTHING",
         )
         .bind(id)
@@ -269,6 +271,7 @@ async fn insert_once(
         .bind(r.is_coal_mine)
         .bind(r.routed.as_ref().and_then(|x| x.0))
         .bind(r.routed.as_ref().map(|x| x.1.clone()))
+        .bind(r.alert)
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -83,6 +83,9 @@ fn DeskNav(path: String) -> impl IntoView {
     if has(Role::EnterpriseOfficer) {
         items.push(("/enterprise", t.enterprise_title()));
     }
+    if has(Role::EnterpriseOfficer) || has(Role::UnionAdmin) {
+        items.push(("/alerts", t.alerts_title()));
+    }
     if has(Role::UnionAdmin) {
         items.push(("/admin/users", t.admin_users_title()));
         items.push(("/admin/enterprises", t.admin_enterprises_title()));

@@ -94,6 +94,10 @@ pub fn ReportFormPage(lang: Lang, client_id: String, initial: FormInitial) -> im
     view! {
         <ReportForm lang>
             <input type="hidden" name="client_id" value=client_id/>
+            {v.alert_id.clone().map(|a| view! {
+                <input type="hidden" name="alert_id" value=a/>
+                <p class="notice linked-alert">{t.report_about_alert()}</p>
+            })}
             <p class="form-message" role="alert" hidden=initial.message.is_none()>{initial.message.clone()}</p>
 
             <fieldset class="step">

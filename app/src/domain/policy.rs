@@ -379,8 +379,13 @@ pub fn decide(actor: Option<&Actor>, action: Action, object: &Object<'_>) -> Dec
         (ManageDirectory, Object::District(d)) => allow_if(a.admin_for(d)),
 
         (IssueAlert, Object::District(d)) => allow_if(a.admin_for(d)),
-        (IssueAlert | ViewAlertDelivery, Object::Alert(al)) => {
+        // Updating or cancelling an alert takes every one of its districts; following its
+        // delivery, any one (a district union sees its own part of a city-wide alert).
+        (IssueAlert, Object::Alert(al)) => {
             allow_if(!al.districts.is_empty() && al.districts.iter().all(|d| a.admin_for(d)))
+        }
+        (ViewAlertDelivery, Object::Alert(al)) => {
+            allow_if(al.districts.iter().any(|d| a.admin_for(d)))
         }
         (AcknowledgeAlert, Object::Alert(al)) => allow_if(
             a.has(Role::EnterpriseOfficer)

@@ -159,6 +159,10 @@ pub struct RawReport {
     pub lat: Option<String>,
     pub lon: Option<String>,
     pub accuracy: Option<String>,
+    /// The heat alert a "本单位未落实" report is about (left out of the JSON when absent, so
+    /// the content fingerprints of other reports stay as they were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_id: Option<String>,
 }
 
 /// Where the hazard is.
@@ -220,6 +224,8 @@ pub struct ValidReport {
     pub severity: Severity,
     pub reporter: Reporter,
     pub location: Option<Location>,
+    /// The heat alert the report is about (the enterprise did not carry it out).
+    pub alert: Option<Uuid>,
 }
 
 /// One message for one form field (`field` is the input's name; `answers.<code>` for answers).
@@ -273,6 +279,7 @@ impl RawReport {
                 "lat" => raw.lat = Some(value),
                 "lon" => raw.lon = Some(value),
                 "accuracy" => raw.accuracy = Some(value),
+                "alert_id" => raw.alert_id = Some(value),
                 other => {
                     if let Some((cat, q)) = other.strip_prefix("q.").and_then(|r| r.split_once('.'))
                     {
@@ -431,6 +438,17 @@ impl RawReport {
             }
         };
 
+        let alert = match trimmed(&self.alert_id) {
+            None => None,
+            Some(a) => {
+                let id = Uuid::parse_str(a).ok();
+                if id.is_none() {
+                    err("alert_id", t.field_alert().into());
+                }
+                id
+            }
+        };
+
         match (client_id, category, place, severity, reporter) {
             (Some(client_id), Some(category), Some(place), Some(severity), Some(reporter))
                 if errors.is_empty() =>
@@ -445,6 +463,7 @@ impl RawReport {
                     severity,
                     reporter,
                     location,
+                    alert,
                 })
             }
             _ => Err(errors),

@@ -26,6 +26,8 @@ pub struct AccountPage {
     /// Reports linked to the account: receipt code, category, submitted at.
     pub reports: Vec<(String, String, i64)>,
     pub unread: i64,
+    /// Devices subscribed to Web Push.
+    pub devices: Vec<crate::views::PushDevice>,
 }
 
 /// The signed-in user's account, `None` when nobody is signed in.
@@ -50,11 +52,15 @@ pub async fn my_account() -> Result<Option<AccountPage>, ServerFnError> {
     let unread = cases::unread_count(&db, actor.user_id)
         .await
         .map_err(internal)?;
+    let devices = crate::backend::alerts::devices(&db, actor.user_id)
+        .await
+        .map_err(internal)?;
     Ok(Some(AccountPage {
         account,
         this_session: auth::token_id(&token),
         reports,
         unread,
+        devices,
     }))
 }
 
@@ -200,6 +206,8 @@ fn account_view(me: AccountPage, lang: Lang) -> impl IntoView {
             </section>
         })}
 
+        {a.grants.roles.iter().any(|r| *r != Role::Worker).then(|| push_section(&me.devices, lang))}
+
         <section class="card" aria-labelledby="my-sessions">
             <h2 id="my-sessions">{t.account_sessions()}</h2>
             <ul class="sessions">
@@ -246,6 +254,48 @@ fn account_view(me: AccountPage, lang: Lang) -> impl IntoView {
         <form method="post" action="/logout" class="logout">
             <button type="submit" class="button">{t.account_logout()}</button>
         </form>
+    }
+}
+
+/// 手机通知: turn Web Push on or off for this device (public/push.js does the browser part),
+/// send a test, and the devices subscribed.
+fn push_section(devices: &[crate::views::PushDevice], lang: Lang) -> impl IntoView {
+    let t = lang.tr();
+    view! {
+        <section class="card" aria-labelledby="my-push" id="push-device"
+            data-unsupported=t.push_unsupported() data-denied=t.push_denied()
+            data-enabled=t.push_enabled() data-disabled=t.push_disabled() data-failed=t.push_failed()>
+            <h2 id="my-push">{t.push_title()}</h2>
+            <p class="hint">{t.push_intro()}</p>
+            <p id="push-status" role="status"></p>
+            <p>
+                <button type="button" id="push-enable" class="button secondary" hidden>{t.push_enable()}</button>
+                <button type="button" id="push-disable" class="button secondary" hidden>{t.push_disable()}</button>
+            </p>
+            <h3>{t.push_devices()}</h3>
+            {if devices.is_empty() {
+                view! { <p class="hint">{t.push_no_devices()}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="devices">
+                        {devices.iter().map(|d| {
+                            let remove = format!("/me/push/{}/remove", d.id);
+                            view! {
+                                <li>
+                                    <span class="device">{short_agent(&d.user_agent)}</span>
+                                    <span class="hint">{d.service.clone()}" · "{when(d.created_at)}</span>
+                                    <form method="post" action=remove><button type="submit" class="button small secondary">{t.push_remove()}</button></form>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    <form method="post" action="/me/push/test">
+                        <button type="submit" class="button small">{t.push_test()}</button>
+                    </form>
+                }.into_any()
+            }}
+            <script src="/push.js" defer></script>
+        </section>
     }
 }
 

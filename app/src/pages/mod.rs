@@ -1,6 +1,7 @@
 //! One module per page. Each page reaches its server functions and domain rules directly.
 
 pub mod admin;
+pub mod alerts;
 pub mod enterprise;
 pub mod heat;
 pub mod inbox;

@@ -32,7 +32,19 @@ pub fn ReportPage() -> impl IntoView {
     let lang = use_lang();
     let t = lang.tr();
     // After a refused plain-form submission the server provides what was sent and what was wrong.
-    let initial = use_context::<FormInitial>().unwrap_or_default();
+    let mut initial = use_context::<FormInitial>().unwrap_or_default();
+    // Linked from elsewhere (the heat page's "本单位未落实"): category, alert and district.
+    if initial == FormInitial::default() {
+        let q = leptos_router::hooks::use_query_map().read_untracked();
+        let v = &mut initial.values;
+        v.category = q
+            .get("category")
+            .filter(|c| crate::domain::category::Category::find(c).is_some());
+        v.alert_id = q.get("alert").filter(|a| uuid::Uuid::parse_str(a).is_ok());
+        v.district = q
+            .get("district")
+            .filter(|d| crate::domain::DistrictCode::parse(d).is_ok());
+    }
     // The idempotency key of this filling-in of the form.
     let client_id = uuid::Uuid::new_v4().to_string();
     view! {

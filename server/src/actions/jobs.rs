@@ -27,6 +27,8 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
 pub struct RunReport {
     pub escalations: Vec<(Uuid, Escalation)>,
     pub closed: Vec<Uuid>,
+    /// Alerts whose unacknowledged recipients were reminded.
+    pub reminded: Vec<Uuid>,
 }
 
 fn lock(db: &Db) -> &'static str {
@@ -43,6 +45,7 @@ pub async fn run_once(state: &AppState) -> Result<RunReport, sqlx::Error> {
     let mut report = RunReport::default();
     close_unanswered(state, now, &mut report).await?;
     escalate(state, now, &mut report).await?;
+    remind(state, now, &mut report).await?;
     Ok(report)
 }
 
@@ -226,6 +229,35 @@ fn escalation_note(rung: Escalation, which: &str, d: &app::domain::deadlines::De
 }
 
 /// Runs the jobs every `interval` until the process stops.
+/// Reminds the enterprises that have not acknowledged an alert `reminder_after_hours` after it
+/// was issued, once. The recipients are claimed by one conditional update, so with several
+/// processes only the one whose update changed rows sends the reminder.
+async fn remind(state: &AppState, now: i64, out: &mut RunReport) -> Result<(), sqlx::Error> {
+    let after = i64::from(state.heat_rules.reminder_after_hours) * 3_600_000;
+    for id in app::backend::alerts::due_reminders(&state.db, now - after, now).await? {
+        let Some(alert) = app::backend::alerts::get(&state.db, id).await? else {
+            continue;
+        };
+        // Who is waiting must be read before the claim marks them reminded.
+        let waiting = app::backend::alerts::waiting_officers(&state.db, id).await?;
+        if !app::backend::alerts::claim_reminder(&state.db, id, now).await? {
+            continue;
+        }
+        app::backend::alerts::fan_out_to(
+            &state.db,
+            &state.heat_rules,
+            &alert,
+            app::backend::alerts::Telling::Reminder,
+            &waiting,
+            now,
+        )
+        .await?;
+        state.pusher.wake.notify_one();
+        out.reminded.push(id);
+    }
+    Ok(())
+}
+
 pub fn spawn(state: AppState, interval: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(interval);

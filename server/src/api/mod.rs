@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, for programs (the app's own outbox, integrations): every route
 //! is listed in [`routes`] and documented in `openapi.json`, which a test keeps in step.
 
+pub mod alerts;
 pub mod cases;
 pub mod enterprises;
 pub mod error;
@@ -13,7 +14,7 @@ use axum::{
     extract::DefaultBodyLimit,
     http::header,
     response::IntoResponse,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 
 /// Every REST route: method, path (axum syntax) and handler. The OpenAPI document must describe
@@ -46,6 +47,20 @@ pub fn routes() -> Vec<RouteEntry> {
         ),
         ("GET", "/api/v1/inbox", get(cases::inbox)),
         ("POST", "/api/v1/me/receipts", post(account::link_receipts)),
+        ("POST", "/api/v1/alerts/cap", post(alerts::ingest)),
+        ("GET", "/api/v1/alerts", get(alerts::current)),
+        ("GET", "/api/v1/alerts/{file}", get(alerts::show)),
+        ("GET", "/api/v1/push/key", get(alerts::vapid_key)),
+        (
+            "POST",
+            "/api/v1/push/subscriptions",
+            post(alerts::subscribe),
+        ),
+        (
+            "DELETE",
+            "/api/v1/push/subscriptions",
+            delete(alerts::unsubscribe),
+        ),
     ]
 }
 

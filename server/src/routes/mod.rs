@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod alerts;
 pub mod cases;
 pub mod forms;
 pub mod health;
@@ -37,6 +38,12 @@ pub fn form_routes() -> Vec<RouteEntry> {
         ("POST", "/me/sessions/{id}/end", post(account::end_session)),
         ("POST", "/me/receipts", post(account::link_receipts_form)),
         ("POST", "/inbox/{id}/read", post(account::mark_read)),
+        ("POST", "/alerts", post(alerts::issue)),
+        ("POST", "/alerts/{id}/update", post(alerts::update)),
+        ("POST", "/alerts/{id}/cancel", post(alerts::cancel)),
+        ("POST", "/alerts/{id}/ack", post(alerts::acknowledge)),
+        ("POST", "/me/push/test", post(alerts::test_push)),
+        ("POST", "/me/push/{id}/remove", post(alerts::remove_device)),
         ("POST", "/r/{code}/{action}", post(cases::reporter_action)),
         (
             "POST",
