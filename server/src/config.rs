@@ -542,6 +542,41 @@ mod tests {
     }
 
     #[test]
+    fn a_city_sets_its_own_heat_rules_in_the_config_file() {
+        use app::domain::heat::Celsius10;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("zz.toml");
+        std::fs::write(
+            &file,
+            "port = 8080\n[heat]\nstop_outdoor_from = 39\npause_to = \"16:00\"\nallowance_yuan_per_day = 20\n",
+        )
+        .unwrap();
+        let cli = parse_from(args(&["server", "--config", file.to_str().unwrap()])).unwrap();
+        let heat = &cli.settings.heat;
+        assert_eq!(heat.stop_outdoor_from, Celsius10(390));
+        assert_eq!(heat.pause_to, "16:00");
+        assert_eq!(heat.allowance_yuan_per_day, 20);
+        assert_eq!(
+            heat.high_temperature,
+            Celsius10(350),
+            "unset keys keep the national rule"
+        );
+        let config = Config::from_settings(&cli.settings).unwrap();
+        assert_eq!(config.heat.stop_outdoor_from, Celsius10(390));
+        // Without a [heat] table: the national rules.
+        std::fs::write(&file, "port = 8080\n").unwrap();
+        let cli = parse_from(args(&["server", "--config", file.to_str().unwrap()])).unwrap();
+        assert_eq!(cli.settings.heat, app::domain::heat::CityRules::default());
+        // A stop below the 6-hour band, or an unknown key, is refused at start.
+        std::fs::write(&file, "[heat]\nstop_outdoor_from = 36\n").unwrap();
+        let err = parse_from(args(&["server", "--config", file.to_str().unwrap()])).unwrap_err();
+        assert!(err.to_string().contains("[heat]"), "{err}");
+        std::fs::write(&file, "[heat]\nstop_at = 39\n").unwrap();
+        let err = parse_from(args(&["server", "--config", file.to_str().unwrap()])).unwrap_err();
+        assert!(err.to_string().contains("stop_at"), "{err}");
+    }
+
+    #[test]
     fn a_config_file_with_an_unknown_key_or_bad_value_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");

@@ -94,7 +94,7 @@ async fn seed_demo(config: &Config) -> Result<(), StartupError> {
         .await
         .map_err(StartupError::Reference)?
     {
-        println!("demo alert issued: {headline} (see /heat?district=410105)");
+        println!("demo alert in force: {headline} (see /heat?district=410105)");
     }
     db.close().await;
     Ok(())

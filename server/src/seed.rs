@@ -590,7 +590,7 @@ pub async fn counts(db: &Db) -> Result<SeedCounts, sqlx::Error> {
 
 /// A demo heat alert for 金水区 and 中原区, in force from now for twelve hours (only when no alert
 /// is in force there), so the 高温提醒 page and the officers' desks have something to show.
-/// Returns its headline when one was issued.
+/// Returns the headline of the alert in force there (this one, or the one already there).
 pub async fn seed_demo_alert(
     db: &Db,
     rules: &app::domain::heat::CityRules,
@@ -600,11 +600,8 @@ pub async fn seed_demo_alert(
         backend::alerts::{self, NewAlert, Telling},
         domain::heat::{Event, Level},
     };
-    if !alerts::current_for_district(db, "410105", now)
-        .await?
-        .is_empty()
-    {
-        return Ok(None);
+    if let Some(current) = alerts::current_for_district(db, "410105", now).await?.pop() {
+        return Ok(Some(current.headline));
     }
     let districts: std::collections::BTreeSet<String> =
         ["410102".to_string(), "410105".to_string()]

@@ -143,9 +143,23 @@ both_backends! {
         let (theirs_open, _) = walk(&supervisor, "view=area").await;
         assert_eq!(theirs_open, expected(&app, &format!("r.enterprise_id IN ({mine_list}) AND r.state NOT IN ('closed', 'rejected')")).await);
 
-        // A cursor that is not one is ignored, never an error.
-        let (status, page) = admin.json("/api/v1/queue?view=area&state=all&after=garbage").await;
-        assert_eq!(status, 200);
-        assert_eq!(page["items"].as_array().unwrap().len(), 20);
+        // A filter value or cursor the queue does not know is named, never an empty or first page.
+        for (query, field) in [
+            ("view=area&state=all&after=garbage", "after"),
+            ("view=area&state=pending_forever", "state"),
+            ("view=area&grade=huge", "grade"),
+            ("view=area&category=weather", "category"),
+            ("view=area&district=999999", "district"),
+            ("view=area&enterprise=acme", "enterprise"),
+            ("view=area&urgent=maybe", "urgent"),
+            ("view=everything", "view"),
+        ] {
+            let (status, v) = admin.json(&format!("/api/v1/queue?{query}")).await;
+            assert_eq!(status, 422, "{query}: {v}");
+            assert_eq!(v["fields"][0]["field"], field, "{query}: {v}");
+            assert!(v["fields"][0]["message"].as_str().unwrap().contains(field), "{v}");
+        }
+        let (status, _) = app.visitor().json("/api/v1/queue?state=nonsense").await;
+        assert_eq!(status, 401, "who may ask comes before what was asked");
     }
 }

@@ -322,7 +322,7 @@ pub async fn current_for_district(
     views_of(db, rows).await
 }
 
-/// The last millisecond of the day `now` falls in, in Asia/Shanghai.
+/// The end (exclusive: the next midnight) of the day `now` falls in, in Asia/Shanghai.
 pub fn end_of_local_day(now: i64) -> i64 {
     let offset = crate::domain::time::SHANGHAI_OFFSET_SECS * 1000;
     let day = 86_400_000;
@@ -1169,8 +1169,16 @@ mod tests {
     fn the_local_day_ends_at_midnight_in_zhengzhou() {
         // 2026-07-15T02:22:33Z is 10:22 in Zhengzhou; the day ends at 2026-07-15T16:00:00Z.
         let end = end_of_local_day(1_784_082_153_000);
-        assert_eq!(LocalTime::shanghai(end).minutes(), "2026-07-15 23:59");
-        assert_eq!(LocalTime::shanghai(end + 1).minutes(), "2026-07-16 00:00");
+        assert_eq!(
+            LocalTime::shanghai(end).rfc3339(),
+            "2026-07-16T00:00:00+08:00"
+        );
+        assert_eq!(LocalTime::shanghai(end - 1).minutes(), "2026-07-15 23:59");
+        assert_eq!(
+            end_of_local_day(end),
+            end + 86_400_000,
+            "midnight starts the next day"
+        );
     }
 
     #[test]

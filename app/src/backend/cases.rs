@@ -446,7 +446,7 @@ enum Bind {
 }
 
 /// Parses a cursor `u.created_at.id`.
-fn parse_cursor(c: &str) -> Option<(bool, i64, Uuid)> {
+pub fn parse_cursor(c: &str) -> Option<(bool, i64, Uuid)> {
     let mut parts = c.splitn(3, '.');
     let urgent = parts.next()? == "1";
     let at = parts.next()?.parse().ok()?;

@@ -34,6 +34,46 @@ fn nonempty(v: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// What is wrong with a union queue's filters: an unknown state, grade, category, district,
+/// enterprise, flag or cursor is an error to name (422), never an empty or a first page.
+pub fn queue_problems(p: &QueueParams, lang: Lang) -> Vec<crate::domain::report::FieldError> {
+    use crate::domain::{category::Category, report::ReportState, workflow::Grade, DistrictCode};
+    let t = lang.tr();
+    let mut out = Vec::new();
+    let mut check = |field: &str, value: &Option<String>, ok: &dyn Fn(&str) -> bool| {
+        if let Some(v) = nonempty(value) {
+            if !ok(&v) {
+                let message = crate::i18n::fill(
+                    t.queue_err_value(),
+                    &[
+                        ("field", &field),
+                        ("value", &v.chars().take(40).collect::<String>()),
+                    ],
+                );
+                out.push(crate::domain::report::FieldError::new(field, message));
+            }
+        }
+    };
+    check("view", &p.view, &|v| v == "mine" || v == "area");
+    check("district", &p.district, &|v| DistrictCode::parse(v).is_ok());
+    check("state", &p.state, &|v| {
+        v == "open" || v == "all" || ReportState::parse(v).is_some()
+    });
+    check("grade", &p.grade, &|v| Grade::parse(v).is_some());
+    check("category", &p.category, &|v| Category::find(v).is_some());
+    check("enterprise", &p.enterprise, &|v| Uuid::parse_str(v).is_ok());
+    let yes_no = |v: &str| {
+        matches!(
+            v,
+            "1" | "true" | "on" | "yes" | "0" | "false" | "off" | "no"
+        )
+    };
+    check("overdue", &p.overdue, &yes_no);
+    check("urgent", &p.urgent, &yes_no);
+    check("after", &p.after, &|v| cases::parse_cursor(v).is_some());
+    out
+}
+
 /// A union queue page.
 pub async fn union_queue(
     db: &Db,

@@ -32,6 +32,18 @@ pub async fn union_queue(
     Query(params): Query<queries::QueueParams>,
 ) -> Response {
     let now = state.clock.now_ms();
+    // Who may ask is decided first; only then are the filters checked.
+    let may = app::domain::policy::decide(
+        current.actor.as_ref(),
+        app::domain::policy::Action::ViewUnionQueue,
+        &app::domain::policy::Object::None,
+    );
+    if may.allowed() {
+        let problems = queries::queue_problems(&params, lang);
+        if !problems.is_empty() {
+            return ApiError::validation(lang, problems).into_response();
+        }
+    }
     answer(
         queries::union_queue(&state.db, current.actor.as_ref(), &params, now).await,
         lang,
