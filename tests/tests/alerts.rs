@@ -143,6 +143,21 @@ both_backends! {
         assert!(xml.contains("<msgType>Update</msgType>"), "{xml}");
         assert!(xml.contains("41010041600000_20260714102233"), "{xml}");
 
+        // Another registered feed cannot cancel (or update) this feed's alerts.
+        app::backend::alerts::add_source(
+            &app.db,
+            "另一个数据源",
+            &server::api::alerts::key_hash("another-feed-key-0123456789"),
+            app.now(),
+        )
+        .await
+        .unwrap();
+        let intruder = fixture("zz-heat-red-cancel.xml").replace("41010041600000_20260715183000", "x-intruder");
+        let (status, v) = post_cap(&app, Some("another-feed-key-0123456789"), intruder).await;
+        assert_eq!((status, field(&v).as_str()), (422, "alert/references"), "{v}");
+        let (_, still) = app.visitor().json(&format!("/api/v1/alerts/{second}")).await;
+        assert_eq!(still["alert"]["status"], "active");
+
         // Cancel ends it.
         let (status, v) = post_cap(&app, Some(API_KEY), fixture("zz-heat-red-cancel.xml")).await;
         assert_eq!((status, v["result"].as_str()), (200, Some("cancelled")), "{v}");

@@ -206,10 +206,17 @@ pub async fn create(db: &Db, a: &NewAlert, now: i64) -> Result<Uuid, AlertWriteE
                 return Err(AlertWriteError::NotActive);
             };
             chain = old_chain;
-            sqlx::query("UPDATE alerts SET status = 'superseded' WHERE id = $1")
-                .bind(old)
-                .execute(&mut *tx)
-                .await?;
+            // Conditional, so of two concurrent updates of one alert only one supersedes it.
+            let n = sqlx::query(
+                "UPDATE alerts SET status = 'superseded' WHERE id = $1 AND status = 'active'",
+            )
+            .bind(old)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Err(AlertWriteError::NotActive);
+            }
         }
         sqlx::query(
             "INSERT INTO alerts (id, sender, identifier, sent_at, source_id, issued_by, event, level,
@@ -252,7 +259,19 @@ pub async fn create(db: &Db, a: &NewAlert, now: i64) -> Result<Uuid, AlertWriteE
         tx.commit().await?;
         Ok(id)
     });
-    outcome
+    match outcome {
+        // The same message posted twice at once: the second one loses the unique constraint.
+        Err(AlertWriteError::Db(e))
+            if e.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            match find_by_identity(db, &a.sender, &a.identifier).await? {
+                Some(existing) => Err(AlertWriteError::Duplicate(existing)),
+                None => Err(AlertWriteError::Db(e)),
+            }
+        }
+        other => other,
+    }
 }
 
 /// Cancels an active alert (`cancel` is the CAP cancel message's (sender, identifier), kept so
@@ -669,7 +688,8 @@ pub async fn fan_out_to(
     now: i64,
 ) -> Result<FanOut, sqlx::Error> {
     let t = crate::i18n::Lang::ZhCn.tr();
-    if people.is_empty() {
+    // (A reminder still claims its recipients when none of them has an officer to tell.)
+    if people.is_empty() && telling != Telling::Reminder {
         return Ok(FanOut::default());
     }
     let devices: Vec<(Uuid, Uuid, String)> = db_run!(db, |pool| {
@@ -717,9 +737,26 @@ pub async fn fan_out_to(
     };
     let link = format!("/alerts/{}", alert.id);
     let mut out = FanOut::default();
-    db_run!(db, |pool| {
+    let claimed = db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        for (user, outdoor) in people {
+        // A reminder claims the waiting recipients in the same transaction that tells their
+        // officers: with several processes only one reminds, and a failure leaves it to retry.
+        let mine = if telling == Telling::Reminder {
+            let n = sqlx::query(
+                "UPDATE alert_recipients SET reminded_at = $2
+                 WHERE alert_id = $1 AND acknowledged_at IS NULL AND reminded_at IS NULL",
+            )
+            .bind(alert.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            n > 0
+        } else {
+            true
+        };
+        // Not ours to send: nothing written (the transaction rolls back when dropped).
+        for (user, outdoor) in people.iter().filter(|_| mine) {
             let body = match telling {
                 Telling::Cancelled => String::new(),
                 _ => summary(rules, alert, *outdoor),
@@ -761,10 +798,12 @@ pub async fn fan_out_to(
                 out.pushes += 1;
             }
         }
-        tx.commit().await?;
-        Ok::<(), sqlx::Error>(())
+        if mine {
+            tx.commit().await?;
+        }
+        Ok::<bool, sqlx::Error>(mine)
     })?;
-    Ok(out)
+    Ok(if claimed { out } else { FanOut::default() })
 }
 
 /// Active alerts issued before `issued_before` with recipients neither acknowledged nor
@@ -786,21 +825,6 @@ pub async fn due_reminders(
     .fetch_all(pool)
     .await
     })
-}
-
-/// Claims an alert's reminder (so that one server process sends it): marks the waiting
-/// recipients reminded and answers whether this call did it.
-pub async fn claim_reminder(db: &Db, alert: Uuid, now: i64) -> Result<bool, sqlx::Error> {
-    let n = db_run!(db, |pool| sqlx::query(
-        "UPDATE alert_recipients SET reminded_at = $2
-         WHERE alert_id = $1 AND acknowledged_at IS NULL AND reminded_at IS NULL"
-    )
-    .bind(alert)
-    .bind(now)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(n > 0)
 }
 
 /// `scheme://host[:port]` of a URL (what a push delivery's `target` shows).
@@ -981,6 +1005,17 @@ pub async fn add_source(
     .await
     .map(|_| ()))?;
     Ok(id)
+}
+
+/// The CAP source an alert came from (`None`: issued in the UI).
+pub async fn source_of(db: &Db, alert: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+    let source: Option<Option<Uuid>> = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT source_id FROM alerts WHERE id = $1"
+    )
+    .bind(alert)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(source.flatten())
 }
 
 /// The enabled source with this key hash.

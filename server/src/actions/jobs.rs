@@ -230,20 +230,18 @@ fn escalation_note(rung: Escalation, which: &str, d: &app::domain::deadlines::De
 
 /// Runs the jobs every `interval` until the process stops.
 /// Reminds the enterprises that have not acknowledged an alert `reminder_after_hours` after it
-/// was issued, once. The recipients are claimed by one conditional update, so with several
-/// processes only the one whose update changed rows sends the reminder.
+/// was issued, once. The recipients are claimed by a conditional update in the transaction that
+/// writes the reminders, so with several processes only one sends them.
 async fn remind(state: &AppState, now: i64, out: &mut RunReport) -> Result<(), sqlx::Error> {
     let after = i64::from(state.heat_rules.reminder_after_hours) * 3_600_000;
     for id in app::backend::alerts::due_reminders(&state.db, now - after, now).await? {
         let Some(alert) = app::backend::alerts::get(&state.db, id).await? else {
             continue;
         };
-        // Who is waiting must be read before the claim marks them reminded.
+        // The fan-out claims the waiting recipients in its own transaction (none left: another
+        // process reminded them).
         let waiting = app::backend::alerts::waiting_officers(&state.db, id).await?;
-        if !app::backend::alerts::claim_reminder(&state.db, id, now).await? {
-            continue;
-        }
-        app::backend::alerts::fan_out_to(
+        let told = app::backend::alerts::fan_out_to(
             &state.db,
             &state.heat_rules,
             &alert,
@@ -252,6 +250,9 @@ async fn remind(state: &AppState, now: i64, out: &mut RunReport) -> Result<(), s
             now,
         )
         .await?;
+        if told.notifications == 0 {
+            continue;
+        }
         state.pusher.wake.notify_one();
         out.reminded.push(id);
     }

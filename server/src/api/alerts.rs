@@ -114,13 +114,27 @@ async fn ingest_inner(state: &AppState, req: Request) -> Result<(StatusCode, Cap
             },
         )
     };
-    // The most recent referenced alert we hold.
+    // The most recent referenced alert we hold. A feed updates and cancels only its own alerts
+    // (an alert's CAP identity is public: another feed naming it must not cancel it).
     let mut referenced = None;
     for r in msg.references.iter().rev() {
         if let Some(id) = store::find_by_identity(&state.db, &r.sender, &r.identifier)
             .await
             .map_err(|e| ApiError::internal(lang, e))?
         {
+            let owner = store::source_of(&state.db, id)
+                .await
+                .map_err(|e| ApiError::internal(lang, e))?;
+            if owner != Some(source_id) {
+                return Err(problem(
+                    lang,
+                    CapProblem {
+                        element: "alert/references".into(),
+                        zh: "references 指向的预警不是本数据源发布的，不能更新或解除".into(),
+                        en: "references names an alert this source did not issue".into(),
+                    },
+                ));
+            }
             referenced = Some(id);
             break;
         }
@@ -320,16 +334,83 @@ async fn signed_in_json<T: serde::de::DeserializeOwned>(
     Ok((actor.user_id, value))
 }
 
-/// Whether an endpoint may be pushed to: HTTPS (plain HTTP only when the server is configured to
-/// allow it, for a push service on the local network in tests).
-fn endpoint_ok(endpoint: &str, allow_http: bool) -> bool {
+/// Whether an endpoint may be pushed to: HTTPS to a public host name or address — no loopback,
+/// private, link-local or unspecified address and no `localhost`, so a subscription cannot
+/// make the server probe its own network. (`allow_local` — the tests' push service on
+/// loopback — lifts both rules.)
+fn endpoint_ok(endpoint: &str, allow_local: bool) -> bool {
     let origin = store::origin_of(endpoint);
-    let host_ok = origin
-        .split_once("://")
-        .is_some_and(|(_, host)| !host.is_empty() && !host.contains(['@', ' ']));
+    let Some((_, authority)) = origin.split_once("://") else {
+        return false;
+    };
+    if authority.is_empty() || authority.contains(['@', ' ']) {
+        return false;
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    }
+    .to_ascii_lowercase();
+    let local_name = host == "localhost"
+        || host.ends_with(".localhost")
+        || host.ends_with(".local")
+        || host.ends_with(".internal")
+        || !host.contains('.') && host.parse::<std::net::IpAddr>().is_err();
+    let local_address = match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(a)) => {
+            a.is_loopback()
+                || a.is_private()
+                || a.is_link_local()
+                || a.is_unspecified()
+                || a.is_broadcast()
+                || a.octets()[0] == 100 && (a.octets()[1] & 0xc0) == 64
+        }
+        Ok(std::net::IpAddr::V6(a)) => {
+            a.is_loopback()
+                || a.is_unspecified()
+                || (a.segments()[0] & 0xfe00) == 0xfc00
+                || (a.segments()[0] & 0xffc0) == 0xfe80
+                || a.to_ipv4_mapped().is_some()
+        }
+        Err(_) => false,
+    };
     endpoint.chars().count() <= MAX_ENDPOINT_CHARS
-        && host_ok
-        && (endpoint.starts_with("https://") || (allow_http && endpoint.starts_with("http://")))
+        && (endpoint.starts_with("https://") || (allow_local && endpoint.starts_with("http://")))
+        && (allow_local || !(local_name || local_address))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_endpoints_must_be_https_on_public_hosts() {
+        for ok in [
+            "https://fcm.googleapis.com/fcm/send/abc",
+            "https://updates.push.services.mozilla.com/wpush/v2/x",
+            "https://8.8.8.8/x",
+        ] {
+            assert!(endpoint_ok(ok, false), "{ok}");
+        }
+        for bad in [
+            "http://fcm.googleapis.com/x",
+            "https://localhost/x",
+            "https://127.0.0.1:8443/x",
+            "https://10.0.0.5/x",
+            "https://192.168.1.1/x",
+            "https://169.254.169.254/latest",
+            "https://100.64.0.1/x",
+            "https://[::1]/x",
+            "https://[fd00::1]/x",
+            "https://intranet/x",
+            "https://db.internal/x",
+            "https://user@push.example/x",
+            "ftp://push.example/x",
+        ] {
+            assert!(!endpoint_ok(bad, false), "{bad}");
+        }
+        assert!(endpoint_ok("http://127.0.0.1:8080/push/1", true));
+    }
 }
 
 /// `POST /api/v1/push/subscriptions`: saves this device's subscription for the signed-in user.

@@ -176,6 +176,14 @@ impl Pusher {
         header
     }
 
+    /// How long a claimed round stays reserved: at least [`CLAIM_LEASE`], and longer than the
+    /// slowest round the settings allow (every request of one origin queued behind the cap and
+    /// timing out), so another process never takes over a round still being sent.
+    fn lease(&self) -> Duration {
+        let waves = (CLAIM_BATCH as u32).div_ceil(self.config.per_origin.max(1) as u32);
+        CLAIM_LEASE.max(self.config.timeout.saturating_mul(waves.saturating_mul(2)))
+    }
+
     /// Claims due deliveries and sends them, round after round, until none is due.
     /// Each send is its own task, so encryption spreads over every core.
     pub async fn run_once(
@@ -186,7 +194,7 @@ impl Pusher {
         let mut run = PushRun::default();
         loop {
             let now = clock.now_ms();
-            let due = claim(db, now).await?;
+            let due = claim(db, now, self.lease()).await?;
             if due.is_empty() {
                 return Ok(run);
             }
@@ -260,7 +268,8 @@ impl Pusher {
             },
             Err(e) => Outcome::Retry {
                 after: backoff(d.attempts),
-                reason: format!("network: {}", short(&e.to_string())),
+                // Without the URL: an endpoint is the device's secret, not for the admin's table.
+                reason: format!("network: {}", short(&e.without_url().to_string())),
             },
         }
     }
@@ -315,8 +324,8 @@ fn lock_clause(db: &Db) -> &'static str {
 
 /// Reserves up to [`CLAIM_BATCH`] due push deliveries for this process and reads what sending
 /// them needs.
-async fn claim(db: &Db, now: i64) -> Result<Vec<Due>, sqlx::Error> {
-    let lease = now + CLAIM_LEASE.as_millis() as i64;
+async fn claim(db: &Db, now: i64, lease: Duration) -> Result<Vec<Due>, sqlx::Error> {
+    let lease = now + lease.as_millis() as i64;
     let claim = format!(
         "UPDATE deliveries SET next_attempt_at = $1, attempts = attempts + 1
          WHERE id IN (SELECT id FROM deliveries WHERE channel = 'push' AND state = 'pending'
@@ -440,7 +449,8 @@ async fn record(
                 Outcome::Gone(reason) => {
                     run.failed += 1;
                     sqlx::query(
-                        "UPDATE deliveries SET state = 'failed', last_error = $2 WHERE id = $1",
+                        "UPDATE deliveries SET state = 'failed', last_error = $2
+                         WHERE id = $1 AND state = 'pending'",
                     )
                     .bind(d.id)
                     .bind(reason)
