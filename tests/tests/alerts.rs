@@ -681,3 +681,78 @@ async fn two_servers_on_one_postgres_push_each_notice_once() {
     ids.dedup();
     assert_eq!(ids.len(), 40);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_of_two_enterprises_is_told_until_both_have_acknowledged() {
+    let app = app_at_start(Engine::Sqlite).await.unwrap();
+    let people = app.people().await;
+    // The officer also answers for a second 金水区 enterprise.
+    let second: Uuid = app::db_run!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT id FROM enterprises WHERE district_code = '410105' AND id <> $1 ORDER BY uscc LIMIT 1"
+    )
+    .bind(people.officer_enterprise)
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    app::db_run!(&app.db, |pool| sqlx::query(
+        "INSERT INTO enterprise_officers (user_id, enterprise_id) VALUES ($1, $2)"
+    )
+    .bind(people.id("officer"))
+    .bind(second)
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .unwrap();
+    let officer = app.signed_in("officer").await;
+    issue(&app.signed_in("admin").await).await;
+    let id: Uuid = app::db_run!(&app.db, |pool| sqlx::query_scalar("SELECT id FROM alerts")
+        .fetch_one(pool)
+        .await)
+    .unwrap();
+    let (status, page) = officer.text(&format!("/alerts/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        page.matches("确认收到并已落实").count(),
+        2,
+        "one form per enterprise: {page}"
+    );
+
+    let ack = format!("/alerts/{id}/ack");
+    let first = people.officer_enterprise.to_string();
+    officer
+        .act(
+            &ack,
+            &[
+                ("enterprise", first.as_str()),
+                ("measure", "cooling_supplies"),
+            ],
+        )
+        .await;
+    let states: Vec<String> = app::db_run!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT state FROM deliveries WHERE channel = 'inbox'"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap();
+    assert!(
+        states.iter().all(|s| s == "sent"),
+        "still told for the second enterprise: {states:?}"
+    );
+    let second = second.to_string();
+    officer
+        .act(
+            &ack,
+            &[
+                ("enterprise", second.as_str()),
+                ("measure", "cooling_supplies"),
+            ],
+        )
+        .await;
+    let states: Vec<String> = app::db_run!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT state FROM deliveries WHERE channel = 'inbox'"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap();
+    assert!(states.iter().all(|s| s == "acknowledged"), "{states:?}");
+}

@@ -470,7 +470,12 @@ pub async fn acknowledge(
                 "UPDATE deliveries SET state = 'acknowledged', acknowledged_at = $3
                  WHERE state IN ('sent', 'pending') AND notification_id IN
                    (SELECT n.id FROM notifications n JOIN enterprise_officers o ON o.user_id = n.user_id
-                    WHERE n.alert_id = $1 AND o.enterprise_id = $2)",
+                    WHERE n.alert_id = $1 AND o.enterprise_id = $2
+                      -- an officer of another recipient still waiting keeps being told
+                      AND NOT EXISTS (SELECT 1 FROM enterprise_officers o2
+                                      JOIN alert_recipients r2 ON r2.enterprise_id = o2.enterprise_id
+                                      WHERE o2.user_id = n.user_id AND r2.alert_id = $1
+                                        AND r2.acknowledged_at IS NULL))",
             )
             .bind(alert)
             .bind(enterprise)

@@ -62,6 +62,36 @@ fn cap_error(lang: Lang, e: cap::CapError) -> ApiError {
     }
 }
 
+/// How much of a too-large CAP body is read and thrown away before answering 413, so that a
+/// client still sending gets the answer instead of a reset connection.
+pub const CAP_DRAIN_BYTES: usize = 16 * 1024 * 1024;
+
+/// The body if it is at most [`cap::MAX_CAP_BYTES`]; else `TooLarge` after draining the rest
+/// (up to [`CAP_DRAIN_BYTES`]).
+async fn read_capped(body: Body) -> Result<Vec<u8>, cap::CapError> {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            break;
+        };
+        total += chunk.len();
+        if total > cap::MAX_CAP_BYTES {
+            if total > CAP_DRAIN_BYTES {
+                break;
+            }
+            continue;
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    if total > cap::MAX_CAP_BYTES {
+        return Err(cap::CapError::TooLarge);
+    }
+    Ok(buf)
+}
+
 /// What the CAP endpoint answers.
 #[derive(Debug, Serialize)]
 pub struct CapAnswer {
@@ -98,9 +128,7 @@ async fn ingest_inner(state: &AppState, req: Request) -> Result<(StatusCode, Cap
     let Some((source_id, _)) = source else {
         return Err(ApiError::Unauthorized(t.alerts_err_api_key().into()));
     };
-    let bytes = to_bytes(body, cap::MAX_CAP_BYTES + 1)
-        .await
-        .map_err(|_| cap_error(lang, cap::CapError::TooLarge))?;
+    let bytes = read_capped(body).await.map_err(|e| cap_error(lang, e))?;
     let msg = cap::parse(&bytes).map_err(|e| cap_error(lang, e))?;
     let now = state.clock.now_ms();
     let intent = alerts::from_cap(&msg).map_err(|p| problem(lang, p))?;

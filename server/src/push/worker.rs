@@ -30,6 +30,8 @@ use uuid::Uuid;
 pub const MAX_PUSH_ATTEMPTS: i32 = 8;
 /// Deliveries claimed per round.
 pub const CLAIM_BATCH: i64 = 1000;
+/// Outcomes written per transaction while a round is being sent.
+pub const RECORD_EVERY: usize = 100;
 /// How long a claimed delivery stays reserved for the process that claimed it.
 pub const CLAIM_LEASE: Duration = Duration::from_secs(300);
 /// First retry delay; doubled per attempt, at most [`MAX_BACKOFF`].
@@ -206,12 +208,18 @@ impl Pusher {
                     (d, outcome)
                 });
             }
-            let mut results = Vec::with_capacity(tasks.len());
+            // Outcomes are written as they come, a few at a time: a process that dies mid-round
+            // leaves at most one unwritten group to be sent again when the lease ends.
+            let mut results = Vec::with_capacity(RECORD_EVERY);
             while let Some(done) = tasks.join_next().await {
                 match done {
                     Ok(r) => results.push(r),
                     // A panicked send leaves its row leased; it is retried when the lease ends.
                     Err(e) => tracing::error!(error = %e, "push send task failed"),
+                }
+                if results.len() >= RECORD_EVERY {
+                    record(db, clock.now_ms(), &results, &mut run).await?;
+                    results.clear();
                 }
             }
             record(db, clock.now_ms(), &results, &mut run).await?;
@@ -430,6 +438,9 @@ async fn record(
     results: &[(Due, Outcome)],
     run: &mut PushRun,
 ) -> Result<(), sqlx::Error> {
+    if results.is_empty() {
+        return Ok(());
+    }
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         for (d, outcome) in results {
