@@ -97,6 +97,36 @@ async fn audit_alert(state: &AppState, posted: &Posted, action: &str, id: Uuid, 
     .await;
 }
 
+/// A trimmed text field of the form, with a message when it is longer than `max` characters.
+fn text_field(posted: &Posted, name: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
+    let value = posted
+        .form
+        .get(name)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    if value.chars().count() > max {
+        let t = posted.lang.tr();
+        errors.push(FieldError::new(
+            name,
+            app::i18n::fill(t.alerts_err_too_much(), &[("max", &max)]),
+        ));
+    }
+    value
+}
+
+/// The `temperature` field in degrees (a typed `℃` or `°C` allowed); `Ok(None)` when empty.
+fn temperature_field(posted: &Posted) -> Result<Option<Celsius10>, String> {
+    let typed = posted
+        .form
+        .get("temperature")
+        .map(|s| s.trim().replace(['℃', '°', 'C'], ""))
+        .unwrap_or_default();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    Celsius10::parse(&typed).map(Some)
+}
+
 /// What the issue form asks, checked.
 struct AlertForm {
     event: Event,
@@ -130,7 +160,7 @@ fn read_form(posted: &Posted, lang: Lang) -> Result<AlertForm, Vec<FieldError>> 
         }
         _ => {}
     }
-    let temperature = Celsius10::parse(&get("temperature").replace(['℃', '°', 'C'], ""));
+    let temperature = temperature_field(posted).and_then(|t| t.ok_or_else(String::new));
     if temperature.is_err() {
         errors.push(FieldError::new("temperature", t.alerts_err_temperature()));
     }
@@ -164,13 +194,7 @@ fn read_form(posted: &Posted, lang: Lang) -> Result<AlertForm, Vec<FieldError>> 
         }
         _ => {}
     }
-    let instruction = get("instruction");
-    if instruction.chars().count() > MAX_INSTRUCTION_CHARS {
-        errors.push(FieldError::new(
-            "instruction",
-            app::i18n::fill(t.alerts_err_too_much(), &[("max", &MAX_INSTRUCTION_CHARS)]),
-        ));
-    }
+    let instruction = text_field(posted, "instruction", MAX_INSTRUCTION_CHARS, &mut errors);
     match (event, level, temperature, from, to) {
         (Some(event), Some(level), Ok(temperature), Some(valid_from), Some(valid_to))
             if errors.is_empty() =>
@@ -364,30 +388,12 @@ pub async fn update(State(state): State<AppState>, Path(id): Path<Uuid>, req: Re
     if !level.is_some_and(|l| l.allowed(event)) {
         fields.push(FieldError::new("level", t.alerts_err_level()));
     }
-    let typed = posted
-        .form
-        .get("temperature")
-        .map(|s| s.trim().replace(['℃', '°', 'C'], ""))
-        .unwrap_or_default();
-    let temperature = if typed.is_empty() {
-        Ok(old.temperature.map(Celsius10))
-    } else {
-        Celsius10::parse(&typed).map(Some)
-    };
+    // An empty temperature keeps the alert's forecast.
+    let temperature = temperature_field(&posted).map(|t| t.or(old.temperature.map(Celsius10)));
     if temperature.is_err() {
         fields.push(FieldError::new("temperature", t.alerts_err_temperature()));
     }
-    let instruction = posted
-        .form
-        .get("instruction")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
-    if instruction.chars().count() > MAX_INSTRUCTION_CHARS {
-        fields.push(FieldError::new(
-            "instruction",
-            app::i18n::fill(t.alerts_err_too_much(), &[("max", &MAX_INSTRUCTION_CHARS)]),
-        ));
-    }
+    let instruction = text_field(&posted, "instruction", MAX_INSTRUCTION_CHARS, &mut fields);
     let (Some(level), Ok(temperature), true) = (level, temperature, fields.is_empty()) else {
         return again(
             &state,
@@ -511,17 +517,7 @@ pub async fn acknowledge(
     } else if measures.iter().any(|m| !allowed.contains(m)) {
         fields.push(FieldError::new("measure", t.alerts_err_measure()));
     }
-    let note = posted
-        .form
-        .get("note")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
-    if note.chars().count() > MAX_ACK_NOTE_CHARS {
-        fields.push(FieldError::new(
-            "note",
-            app::i18n::fill(t.alerts_err_too_much(), &[("max", &MAX_ACK_NOTE_CHARS)]),
-        ));
-    }
+    let note = text_field(&posted, "note", MAX_ACK_NOTE_CHARS, &mut fields);
     if !fields.is_empty() {
         return again(
             &state,
