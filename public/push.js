@@ -1,4 +1,4 @@
-// The account page's "notifications on this device" switch: registers the service worker,
+// The account page's "notifications on this device" switch: uses the service worker outbox.js registers,
 // subscribes with the server's VAPID key and sends the subscription to the server (or removes
 // it). Loaded only on the account page; the worker's report page never carries it.
 'use strict';
@@ -31,8 +31,7 @@
   on.addEventListener('click', async () => {
     try {
       if (await Notification.requestPermission() !== 'granted') { say('denied'); return; }
-      const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
-      await navigator.serviceWorker.ready;
+      const reg = await navigator.serviceWorker.ready; // registered by outbox.js on every page
       const key = await (await fetch('/api/v1/push/key')).json();
       const sub = await reg.pushManager.subscribe({
         userVisibleOnly: true, applicationServerKey: b64(key.publicKey),

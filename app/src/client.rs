@@ -1,25 +1,17 @@
 //! Browser-side work for the islands: preparing photos (read EXIF, hash the original, downscale
-//! and re-encode), uploading with progress, reading JSON, and the receipts kept on the device.
+//! and re-encode), handing reports to the outbox (`public/outbox.js`), reading JSON.
 //! Runs only in the browser; compiled on the server too, where nothing calls it.
 
 use crate::domain::{exif, report::PhotoMeta};
 use js_sys::{Promise, Uint8Array};
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    Blob, CanvasRenderingContext2d, File, FormData, HtmlCanvasElement, ImageBitmap, ProgressEvent,
-    XmlHttpRequest,
-};
+use web_sys::{Blob, CanvasRenderingContext2d, File, FormData, HtmlCanvasElement, ImageBitmap};
 
 /// Long side of the photos the app uploads.
 pub const UPLOAD_MAX_EDGE: u32 = 2048;
 /// JPEG quality of the uploaded photos.
 pub const UPLOAD_QUALITY: f64 = 0.8;
-/// How long an upload may take before it is given up.
-pub const UPLOAD_TIMEOUT_MS: u32 = 180_000;
-/// `localStorage` key of the receipts sent from this device.
-pub const RECEIPTS_KEY: &str = "safesnap.receipts";
 
 fn window() -> Result<web_sys::Window, JsValue> {
     web_sys::window().ok_or_else(|| JsValue::from_str("no window"))
@@ -149,47 +141,72 @@ pub struct Answer {
     pub body: String,
 }
 
-/// POSTs a form with upload progress (0.0–1.0) reported as it goes. `Err` only when no answer
-/// arrived (no connection, timeout).
-pub async fn post_form(
-    url: &str,
+/// What became of a report handed to the outbox (`public/outbox.js`).
+pub enum Sent {
+    /// The server answered with a receipt.
+    Receipt { url: String },
+    /// Kept on the phone: no connection, or the server failed; it is sent automatically.
+    Queued,
+    /// The server refused it (4xx): the answer's status and body.
+    Refused(Answer),
+    /// No connection and no room on the phone to keep it: the form still holds it.
+    Full,
+}
+
+/// Hands a report to the outbox, which keeps it in IndexedDB under its client id and sends it
+/// (with upload progress, 0.0–1.0). `Err` when the outbox script is missing.
+pub async fn send_report(
     form: &FormData,
+    lang: &str,
     on_progress: impl Fn(f64) + 'static,
-) -> Result<Answer, JsValue> {
-    let xhr = XmlHttpRequest::new()?;
-    xhr.open("POST", url)?;
-    xhr.set_timeout(UPLOAD_TIMEOUT_MS);
-    xhr.set_request_header("Accept", "application/json")?;
-    let progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {
-        if e.length_computable() && e.total() > 0.0 {
-            on_progress(e.loaded() / e.total());
-        }
-    });
-    xhr.upload()?
-        .set_onprogress(Some(progress.as_ref().unchecked_ref()));
-    let finished = Promise::new(&mut |resolve, reject| {
-        let on_load = Closure::once_into_js(move || {
-            let _ = resolve.call0(&JsValue::NULL);
-        });
-        let fail = reject.clone();
-        let on_error = Closure::once_into_js(move || {
-            let _ = fail.call1(&JsValue::NULL, &"network".into());
-        });
-        let on_timeout = Closure::once_into_js(move || {
-            let _ = reject.call1(&JsValue::NULL, &"timeout".into());
-        });
-        xhr.set_onload(Some(on_load.unchecked_ref()));
-        xhr.set_onerror(Some(on_error.unchecked_ref()));
-        xhr.set_ontimeout(Some(on_timeout.unchecked_ref()));
-    });
-    xhr.send_with_opt_form_data(Some(form))?;
-    let outcome = JsFuture::from(finished).await;
+) -> Result<Sent, JsValue> {
+    let w = window()?;
+    let outbox = js_sys::Reflect::get(&w, &"safesnapOutbox".into())?;
+    let submit: js_sys::Function = js_sys::Reflect::get(&outbox, &"submit".into())?.dyn_into()?;
+    let progress = Closure::<dyn Fn(f64)>::new(on_progress);
+    let promise: Promise = submit
+        .call3(&outbox, form, &lang.into(), progress.as_ref())?
+        .dyn_into()?;
+    let out = JsFuture::from(promise).await;
     drop(progress);
-    outcome?;
-    Ok(Answer {
-        status: xhr.status()?,
-        body: xhr.response_text()?.unwrap_or_default(),
+    let out = out?;
+    let field = |k: &str| {
+        js_sys::Reflect::get(&out, &k.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    Ok(match field("kind").as_str() {
+        "sent" => Sent::Receipt {
+            url: field("receipt_url"),
+        },
+        "refused" => Sent::Refused(Answer {
+            status: js_sys::Reflect::get(&out, &"status".into())?
+                .as_f64()
+                .unwrap_or(0.0) as u16,
+            body: field("body"),
+        }),
+        "full" => Sent::Full,
+        _ => Sent::Queued,
     })
+}
+
+/// Gives the form a new idempotency key (after a report left it for the outbox, and when a page
+/// served from the phone's cache opens: its key may have been used already).
+pub fn fresh_client_id() {
+    let id = window()
+        .ok()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.random_uuid());
+    let input = window()
+        .ok()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("input[name=client_id]").ok().flatten())
+        .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok());
+    if let (Some(id), Some(input)) = (id, input) {
+        input.set_default_value(&id);
+        input.set_value(&id);
+    }
 }
 
 /// GETs a URL and returns status and body.
@@ -231,40 +248,6 @@ pub fn kept_blob(id: u32) -> Option<web_sys::Blob> {
 /// Drops a photo the worker removed.
 pub fn forget_blob(id: u32) {
     BLOBS.with(|b| b.borrow_mut().retain(|(i, _)| *i != id));
-}
-
-/// A receipt remembered on this device.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SavedReceipt {
-    /// `XXXX-XXXX-XXX`
-    pub code: String,
-    pub category: String,
-    /// Epoch milliseconds.
-    pub at: i64,
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    window().ok()?.local_storage().ok()?
-}
-
-/// The receipts stored on this device, newest first.
-pub fn saved_receipts() -> Vec<SavedReceipt> {
-    storage()
-        .and_then(|s| s.get_item(RECEIPTS_KEY).ok().flatten())
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default()
-}
-
-/// Remembers a receipt (once). Returns whether it is stored.
-pub fn save_receipt(receipt: SavedReceipt) -> bool {
-    let Some(s) = storage() else { return false };
-    let mut all = saved_receipts();
-    if !all.iter().any(|r| r.code == receipt.code) {
-        all.insert(0, receipt);
-    }
-    serde_json::to_string(&all)
-        .ok()
-        .is_some_and(|json| s.set_item(RECEIPTS_KEY, &json).is_ok())
 }
 
 /// A number as JavaScript writes it (keeps Rust's float formatting out of the WASM).
@@ -364,6 +347,9 @@ pub fn show_errors(
     let Some(document) = window().ok().and_then(|w| w.document()) else {
         return;
     };
+    if let Ok(Some(el)) = document.query_selector(".form-notice") {
+        let _ = el.set_attribute("hidden", "");
+    }
     if let Ok(Some(el)) = document.query_selector(".form-message") {
         el.set_text_content(message);
         if message.is_some() {
@@ -397,6 +383,24 @@ pub fn show_errors(
     }
     if message.is_some() {
         scroll_to_first_error();
+    }
+}
+
+/// Shows a notice above the form (a report kept for sending later) and brings the outbox list
+/// into view; [`show_errors`] hides it again.
+pub fn show_notice(text: &str) {
+    let Some(document) = window().ok().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Ok(Some(el)) = document.query_selector(".form-notice") {
+        el.set_text_content(Some(text));
+        let _ = el.remove_attribute("hidden");
+    }
+    if let Ok(Some(el)) = document
+        .query_selector("[data-outbox]:not([hidden])")
+        .map(|found| found.or_else(|| document.query_selector(".form-notice").ok().flatten()))
+    {
+        el.scroll_into_view();
     }
 }
 

@@ -163,6 +163,45 @@ mod tests {
         }
     }
 
+    /// Every UI string comes from the translation files: no Chinese in the code of pages,
+    /// components or the shell, and no English text node written into a `view!`.
+    #[test]
+    fn no_ui_text_is_written_into_components() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![root.join("shell.rs")];
+        for dir in ["pages", "components"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                files.push(entry.unwrap().path());
+            }
+        }
+        // Not words of the UI: a format's name, a stylesheet rule.
+        let allowed = [r#">"CAP 1.2"<"#, r#">".js-only{display:none}"<"#];
+        let mut found = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                let cjk = code.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+                let english_node = code.match_indices(">\"").any(|(i, _)| {
+                    let rest = &code[i + 2..];
+                    let literal = rest.split('"').next().unwrap_or("");
+                    let node = format!(">\"{literal}\"<");
+                    literal.chars().filter(char::is_ascii_alphabetic).count() >= 3
+                        && code[i..].starts_with(&node)
+                        && !allowed.contains(&node.as_str())
+                });
+                if cjk || english_node {
+                    found.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "UI text outside the translation files:\n{}",
+            found.join("\n")
+        );
+    }
+
     #[test]
     fn placeholders_are_filled() {
         assert_eq!(fill("第{n}位“{c}”", &[("n", &3), ("c", &'X')]), "第3位“X”");

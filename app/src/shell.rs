@@ -14,6 +14,7 @@ use crate::{
         me::{MePage, RegisterPage},
         my_reports::MyReportsPage,
         not_found::NotFound,
+        offline::OfflinePage,
         receipt::ReceiptPage,
         report::ReportPage,
         union::{UnionQueuePage, UnionReportPage},
@@ -37,6 +38,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_page_csp(nonce.as_ref());
     let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
+    // The service worker's URL names this build: a new build installs a new worker, which
+    // precaches the new files under new cache names and deletes the old ones.
+    let build = options
+        .site_pkg_dir
+        .trim_start_matches("pkg")
+        .trim_start_matches('/');
+    let sw = format!(
+        "/sw.js?v={}&n={}",
+        if build.is_empty() { "dev" } else { build },
+        options.output_name
+    );
     view! {
         <!DOCTYPE html>
         <html lang=lang.tag()>
@@ -50,6 +62,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="stylesheet" href=css/>
+                <script src="/outbox.js" defer data-sw=sw></script>
                 <HydrationScripts options islands=true/>
                 // Without JavaScript the islands cannot open; show what they would reveal.
                 <noscript>
@@ -145,6 +158,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts/:id") view=AlertDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=RegisterPage/>
+                    <Route path=path!("/offline") view=OfflinePage/>
                     <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/union") view=UnionQueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/union/reports/:id") view=UnionReportPage ssr=SsrMode::Async/>

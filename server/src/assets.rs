@@ -26,6 +26,12 @@ pub const REVALIDATE: &str = "no-cache";
 /// Cache policy for icons and other rarely changing public assets.
 pub const PUBLIC_DAY: &str = "public, max-age=86400";
 
+/// The Content-Security-Policy of the service worker script, which governs the worker itself:
+/// it imports `/outbox.js` and fetches from this origin only. (Other files get the API's
+/// `default-src 'none'; sandbox`, under which a worker could neither import nor fetch.)
+pub const SERVICE_WORKER_CSP: &str =
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
 /// What the server knows about the front-end build it serves.
 #[derive(Debug, Clone)]
 pub struct SiteAssets {
@@ -158,7 +164,14 @@ pub async fn static_or_not_found(State(state): State<AppState>, req: Request) ->
                 } else {
                     PUBLIC_DAY
                 };
-            return with_cache(res, policy);
+            let mut res = with_cache(res, policy);
+            if path == "sw.js" {
+                res.headers_mut().insert(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(SERVICE_WORKER_CSP),
+                );
+            }
+            return res;
         }
         let req = Request::from_parts(parts, body);
         return crate::routes::pages::not_found(state, req).await;

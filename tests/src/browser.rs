@@ -6,9 +6,12 @@ use chromiumoxide::{
     cdp::{
         browser_protocol::{
             browser::BrowserContextId,
-            dom::{GetOuterHtmlParams, ScrollIntoViewIfNeededParams},
+            dom::{GetOuterHtmlParams, ScrollIntoViewIfNeededParams, SetFileInputFilesParams},
             input::{DispatchMouseEventParams, DispatchMouseEventType, InsertTextParams},
-            target::{CreateBrowserContextParams, CreateTargetParams},
+            network::{
+                EmulateNetworkConditionsByRuleParams, NetworkConditions, OverrideNetworkStateParams,
+            },
+            target::{CreateBrowserContextParams, CreateTargetParams, SetAutoAttachParams},
         },
         js_protocol::runtime::EventExceptionThrown,
     },
@@ -20,7 +23,7 @@ use futures::{FutureExt, StreamExt};
 use std::{
     future::Future,
     panic::AssertUnwindSafe,
-    path::PathBuf,
+    path::{Path, PathBuf},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -64,7 +67,13 @@ impl Chromium {
             "Chromium not found at {} (install Debian's `chromium`, or set CHROMIUM)",
             exe.display()
         );
-        let config = BrowserConfig::builder()
+        // BROWSER_LOG=1: Chromium's own log (service worker console and errors) on stderr.
+        let log = std::env::var_os("BROWSER_LOG").is_some();
+        let mut builder = BrowserConfig::builder();
+        if log {
+            builder = builder.args(["--enable-logging=stderr", "--v=0"]);
+        }
+        let config = builder
             .chrome_executable(exe)
             .new_headless_mode()
             .no_sandbox()
@@ -119,6 +128,17 @@ impl Chromium {
         let mut target = CreateTargetParams::new("about:blank");
         target.browser_context_id = context;
         let page = self.browser.new_page(target).await.expect("new page");
+        // chromiumoxide attaches to new targets paused until a debugger resumes them; a service
+        // worker it then detaches from can stay paused and never install. Let workers run.
+        let attach = SetAutoAttachParams::builder()
+            .auto_attach(true)
+            .wait_for_debugger_on_start(false)
+            .flatten(true)
+            .build()
+            .expect("auto-attach params");
+        page.execute(attach)
+            .await
+            .expect("auto-attach without pausing");
         // Content-Security-Policy violations are collected on every document, for `csp_violations`.
         page.evaluate_on_new_document(
             "window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));",
@@ -249,6 +269,47 @@ impl PhonePage {
             .unwrap_or_else(|e| panic!("type into `{selector}`: {e}"));
     }
 
+    /// Chooses a file in a file input, as the phone's picker would.
+    pub async fn attach(&self, selector: &str, file: &Path) {
+        let input = self
+            .page
+            .find_element(selector)
+            .await
+            .unwrap_or_else(|e| panic!("no `{selector}`: {e}"));
+        let params = SetFileInputFilesParams::builder()
+            .files(vec![file.display().to_string()])
+            .backend_node_id(input.backend_node_id)
+            .build()
+            .expect("file input params");
+        self.page
+            .execute(params)
+            .await
+            .unwrap_or_else(|e| panic!("attach to `{selector}`: {e}"));
+    }
+
+    /// The phone's own view of the network (`navigator.onLine`, the `online`/`offline` events,
+    /// its requests), by Chromium's network emulation.
+    pub async fn set_offline(&self, offline: bool) {
+        // One rule for every URL (an empty pattern): no throttling, only on or off.
+        let every_request = NetworkConditions::new("", 0.0, -1.0, -1.0);
+        let requests = EmulateNetworkConditionsByRuleParams::new(offline, vec![every_request]);
+        self.page
+            .execute(requests)
+            .await
+            .unwrap_or_else(|e| panic!("emulate offline={offline}: {e}"));
+        let navigator = OverrideNetworkStateParams::builder()
+            .offline(offline)
+            .latency(0.0)
+            .download_throughput(-1.0)
+            .upload_throughput(-1.0)
+            .build()
+            .expect("network state");
+        self.page
+            .execute(navigator)
+            .await
+            .unwrap_or_else(|e| panic!("navigator.onLine={}: {e}", !offline));
+    }
+
     /// The outer HTML of the first element matching `selector`, read through the DevTools DOM
     /// (works with page JavaScript switched off).
     pub async fn outer_html(&self, selector: &str) -> Option<String> {
@@ -367,5 +428,27 @@ where
         let shot = page.screenshot(name).await;
         eprintln!("browser test {name} failed; screenshot: {}", shot.display());
         std::panic::resume_unwind(panic);
+    }
+}
+
+/// Runs a test that drives several phones (tabs) of one browser; if it fails or hangs, saves a
+/// screenshot of each under `target/browser-failures/` before failing.
+pub async fn with_phones<F, Fut>(name: &str, phones: &[&PhonePage], test: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let outcome =
+        tokio::time::timeout(TEST_TIMEOUT * 2, AssertUnwindSafe(test()).catch_unwind()).await;
+    let failed = !matches!(outcome, Ok(Ok(())));
+    if failed {
+        for (i, p) in phones.iter().enumerate() {
+            let shot = p.screenshot(&format!("{name}-{i}")).await;
+            eprintln!("screenshot: {}", shot.display());
+        }
+        match outcome {
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            _ => panic!("{name} did not finish in time"),
+        }
     }
 }

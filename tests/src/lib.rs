@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test harness: failing loudly is its job
 
 pub mod browser;
+pub mod network;
 pub mod people;
 mod pg;
 pub mod photos;

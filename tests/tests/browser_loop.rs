@@ -6,29 +6,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
 use safesnap_tests::{
-    browser::{Chromium, PhonePage, TEST_TIMEOUT},
+    browser::{with_phones, Chromium, PhonePage},
     people::DEMO_PASSWORD,
     photos, spawn_app,
 };
-use std::{path::Path, time::Duration};
+use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-async fn attach(page: &PhonePage, selector: &str, file: &Path) {
-    let input = page.page.find_element(selector).await.unwrap();
-    page.page
-        .execute(
-            SetFileInputFilesParams::builder()
-                .files(vec![file.display().to_string()])
-                .backend_node_id(input.backend_node_id)
-                .build()
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-}
 
 async fn sign_in(page: &PhonePage, base: &str, login: &str) {
     page.goto(&format!("{base}/me")).await;
@@ -46,30 +31,6 @@ async fn sign_in(page: &PhonePage, base: &str, login: &str) {
 }
 
 /// Runs `test` with a deadline, saving screenshots of every phone if it fails.
-async fn with_phones<F, Fut>(name: &str, phones: &[&PhonePage], test: F)
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    use futures::FutureExt;
-    let outcome = tokio::time::timeout(
-        TEST_TIMEOUT * 2,
-        std::panic::AssertUnwindSafe(test()).catch_unwind(),
-    )
-    .await;
-    let failed = !matches!(outcome, Ok(Ok(())));
-    if failed {
-        for (i, p) in phones.iter().enumerate() {
-            let shot = p.screenshot(&format!("{name}-{i}")).await;
-            eprintln!("screenshot: {}", shot.display());
-        }
-        match outcome {
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            _ => panic!("{name} did not finish in time"),
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_phones_close_the_loop() {
     let app = spawn_app().await;
@@ -98,7 +59,7 @@ async fn three_phones_close_the_loop() {
         // The worker reports, anonymously.
         worker.goto(&format!("{base}/")).await;
         worker.wait_for("the form island", "document.querySelector('.report-form').hasAttribute('data-ready')", WAIT).await;
-        attach(&worker, "input[type=file][multiple]", &hazard).await;
+        worker.attach("input[type=file][multiple]", &hazard).await;
         worker.wait_for("the photo preview", "document.querySelectorAll('.photo-list img').length === 1", WAIT).await;
         worker.tap("label.tile:has(input[value=fall])").await;
         worker.tap("label.chip:has(input[name='q.fall.guard'][value=no])").await;
@@ -137,7 +98,7 @@ async fn three_phones_close_the_loop() {
         assert!(text.contains("加装临边防护栏和安全网"), "{text}");
         assert!(!text.contains(receipt_url.rsplit('/').next().unwrap()), "the enterprise never sees the receipt code");
         officer.tap_and_wait("form[action$='/acknowledge'] button[type=submit]", "ok=1").await;
-        attach(&officer, "form[action$='/rectification'] input[type=file]", &after).await;
+        officer.attach("form[action$='/rectification'] input[type=file]", &after).await;
         officer.type_into("form[action$='/rectification'] textarea[name=note]", "已加装防护栏，挂设安全网").await;
         officer.tap_and_wait("form[action$='/rectification'] button[type=submit]", "ok=1").await;
         assert!(officer.main_text().await.contains("企业已提交整改"));
@@ -293,7 +254,7 @@ async fn a_red_heat_alert_on_three_phones_admin_officer_worker() {
         worker.tap_and_wait("a.report-violation", "category=heat").await;
         worker.wait_for("the form island", "document.querySelector('.report-form').hasAttribute('data-ready')", WAIT).await;
         assert!(worker.eval("document.querySelector('input[name=category][value=heat]').checked").await == true);
-        attach(&worker, "input[type=file][multiple]", &photo).await;
+        worker.attach("input[type=file][multiple]", &photo).await;
         worker.wait_for("the photo preview", "document.querySelectorAll('.photo-list img').length === 1", WAIT).await;
         worker.tap("input[name=enterprise]").await;
         let search: String = enterprise.chars().take(6).collect();

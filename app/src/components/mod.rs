@@ -3,6 +3,7 @@
 pub mod emergency;
 pub mod icons;
 pub mod layout;
+pub mod outbox;
 pub mod page;
 pub mod receipts;
 pub mod report_form;

@@ -55,11 +55,6 @@ struct Suggestion {
 }
 
 #[derive(Deserialize)]
-struct Created {
-    receipt_url: String,
-}
-
-#[derive(Deserialize)]
 struct ErrorBody {
     message: String,
     #[serde(default)]
@@ -99,6 +94,7 @@ pub fn ReportFormPage(lang: Lang, client_id: String, initial: FormInitial) -> im
                 <p class="notice linked-alert">{t.report_about_alert()}</p>
             })}
             <p class="form-message" role="alert" hidden=initial.message.is_none()>{initial.message.clone()}</p>
+            <p class="form-notice" role="status" hidden></p>
 
             <fieldset class="step">
                 <legend><span class="step-no">"1"</span>{t.report_step_photos()}</legend>
@@ -272,7 +268,11 @@ fn ReportForm(lang: Lang, children: Children) -> impl IntoView {
     let form_ref = NodeRef::<leptos::html::Form>::new();
     // Set once the island runs in the browser: shows the controls that need JavaScript.
     let ready = RwSignal::new(false);
-    Effect::new(move |_| ready.set(true));
+    Effect::new(move |_| {
+        // A page served from the phone's cache may carry a key a report already used.
+        client::fresh_client_id();
+        ready.set(true)
+    });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -315,19 +315,29 @@ fn ReportForm(lang: Lang, children: Children) -> impl IntoView {
         }
         uploading.set(Some(0.0));
         spawn_local(async move {
-            let url = format!("/api/v1/reports?lang={}", lang.tag());
-            let answer = client::post_form(&url, &data, move |p| uploading.set(Some(p))).await;
-            match answer {
-                Ok(a) if a.status == 200 || a.status == 201 => {
-                    match serde_json::from_str::<Created>(&a.body) {
-                        Ok(created) => client::go_to(&format!("{}?new=1", created.receipt_url)),
-                        Err(_) => {
-                            client::show_errors(Some(t.api_internal()), &[], &category);
-                            uploading.set(None);
-                        }
+            let sent =
+                client::send_report(&data, lang.tag(), move |p| uploading.set(Some(p))).await;
+            uploading.set(None);
+            match sent {
+                Ok(client::Sent::Receipt { url }) => client::go_to(&format!("{url}?new=1")),
+                Ok(client::Sent::Queued) => {
+                    // Kept in the outbox (shown above the form): the form starts afresh.
+                    if let Some(form) = form_ref.get_untracked() {
+                        form.reset();
                     }
+                    for item in ctx.photos.get_untracked() {
+                        let _ = web_sys::Url::revoke_object_url(&item.url);
+                        client::forget_blob(item.id);
+                    }
+                    ctx.photos.set(Vec::new());
+                    client::fresh_client_id();
+                    client::show_errors(None, &[], &category);
+                    client::show_notice(t.outbox_queued());
                 }
-                Ok(a) => {
+                Ok(client::Sent::Full) => {
+                    client::show_errors(Some(t.outbox_full()), &[], &category)
+                }
+                Ok(client::Sent::Refused(a)) => {
                     let body = serde_json::from_str::<ErrorBody>(&a.body).ok();
                     let message = body
                         .as_ref()
@@ -338,12 +348,8 @@ fn ReportForm(lang: Lang, children: Children) -> impl IntoView {
                         body.as_ref().map(|b| b.fields.as_slice()).unwrap_or(&[]),
                         &category,
                     );
-                    uploading.set(None);
                 }
-                Err(_) => {
-                    client::show_errors(Some(t.report_offline()), &[], &category);
-                    uploading.set(None);
-                }
+                Err(_) => client::show_errors(Some(t.report_offline()), &[], &category),
             }
         });
     };

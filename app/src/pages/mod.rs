@@ -8,6 +8,7 @@ pub mod inbox;
 pub mod me;
 pub mod my_reports;
 pub mod not_found;
+pub mod offline;
 pub mod receipt;
 pub mod report;
 pub mod union;

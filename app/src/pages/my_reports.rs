@@ -1,6 +1,10 @@
 //! 我的报告: the receipts stored on this device, and a lookup by code.
 
-use crate::{components::receipts::DeviceReceipts, i18n::use_lang, pages::receipt::LookupForm};
+use crate::{
+    components::{outbox::OutboxList, receipts::DeviceReceipts},
+    i18n::use_lang,
+    pages::receipt::LookupForm,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -12,7 +16,8 @@ pub fn MyReportsPage() -> impl IntoView {
         <Title text=t.my_reports_title()/>
         <h1>{t.my_reports_title()}</h1>
         <p class="lead">{t.my_reports_intro()}</p>
-        <DeviceReceipts lang save=None list=true/>
+        <OutboxList lang/>
+        <DeviceReceipts lang/>
         <LookupForm/>
     }
 }

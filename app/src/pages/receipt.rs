@@ -2,10 +2,9 @@
 //! report for whoever holds its code. Works without JavaScript.
 
 use crate::{
-    client::SavedReceipt,
     components::{
         page::{field_error, use_feedback, when, FormOutcome},
-        receipts::DeviceReceipts,
+        receipts::SaveReceipt,
     },
     domain::{category::Category, report::ReportState, time::LocalTime, DistrictCode},
     i18n::{use_lang, Lang},
@@ -153,12 +152,7 @@ fn receipt_view(v: ReceiptView, lang: Lang, is_new: bool) -> impl IntoView {
     let action_base = format!("/r/{}", v.code.replace('-', ""));
     let open = crate::domain::workflow::is_open(v.state);
     let saver = is_new.then(|| {
-        let save = SavedReceipt {
-            code: v.code.clone(),
-            category: v.category.clone(),
-            at: v.submitted_at,
-        };
-        view! { <DeviceReceipts lang save=Some(save) list=false/> }
+        view! { <SaveReceipt lang code=v.code.clone() category=v.category.clone() at=v.submitted_at/> }
     });
     view! {
         {is_new.then(|| view! { <p class="success" role="status">{t.receipt_sent()}</p> })}

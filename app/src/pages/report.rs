@@ -5,6 +5,7 @@
 use crate::{
     components::{
         emergency::EmergencyCall,
+        outbox::OutboxList,
         report_form::{FormInitial, ReportFormPage},
     },
     domain::category::CATEGORIES,
@@ -54,6 +55,7 @@ pub fn ReportPage() -> impl IntoView {
         <EmergencyCall lang/>
         <p class="lead">{t.report_intro()}</p>
         <p class="confidential">{t.report_confidential()}</p>
+        <OutboxList lang/>
         <ReportFormPage lang client_id initial/>
     }
 }
