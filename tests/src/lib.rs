@@ -6,6 +6,7 @@
 //! - [`both_backends!`]: writes a test once and runs it on both engines.
 //! - [`browser`]: Chromium at 360×740 with a screenshot under `target/browser-failures/` when a
 //!   browser test fails.
+//! - [`web`]: axe-core and Lighthouse from `tests/web/node_modules` (`scripts/setup-web`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test harness: failing loudly is its job
 
@@ -16,6 +17,7 @@ mod pg;
 pub mod photos;
 pub mod push;
 pub mod submit;
+pub mod web;
 
 use app::backend::Db;
 use server::{config::Config, Application};

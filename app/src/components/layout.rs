@@ -21,9 +21,11 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <img src="/icons/icon.svg" alt="" width="32" height="32"/>
                 <span class="brand-name">{t.app_name()}</span>
             </a>
-            <a class="lang-switch" href=switch_href hreflang=lang.other().tag() lang=lang.other().tag()
-                aria-label=t.app_lang_switch_label() rel="nofollow">
-                {t.app_lang_switch()}
+            // The accessible name starts with the visible text (“English”, spoken as English),
+            // then says what the link does in the page's language.
+            <a class="lang-switch" href=switch_href hreflang=lang.other().tag() rel="nofollow">
+                <span lang=lang.other().tag()>{t.app_lang_switch()}</span>
+                <span class="visually-hidden">" "{t.app_lang_switch_label()}</span>
             </a>
         </header>
         // Before the content in the document (a skip link jumps past it); on a phone the CSS pins it

@@ -215,7 +215,7 @@ fn detail_view(page: AlertPage, lang: Lang) -> impl IntoView {
     let card = page.card.clone();
     view! {
         <article class="card alert-card" data-alert=card.alert.id.to_string()>
-            <AlertHeading card=card.clone() lang/>
+            <AlertHeading card=card.clone() lang page_title=true/>
             <p class="hint">{t.alerts_issued_by()}" "{card.alert.issued_by.clone()}" · "
                 <a href=format!("/api/v1/alerts/{}.cap", card.alert.id)>"CAP 1.2"</a></p>
         </article>

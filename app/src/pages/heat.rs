@@ -90,7 +90,13 @@ pub fn temperature_label(event: &str, tenths: Option<i32>, lang: Lang) -> Option
 
 /// An alert's heading: level badge, event, districts, validity.
 #[component]
-pub fn AlertHeading(card: AlertCard, lang: Lang) -> impl IntoView {
+pub fn AlertHeading(
+    card: AlertCard,
+    lang: Lang,
+    /// The alert is the page's subject (its own page): the headline is the page's `<h1>`.
+    #[prop(optional)]
+    page_title: bool,
+) -> impl IntoView {
     let t = lang.tr();
     let a = card.alert;
     let districts: Vec<String> = a.districts.iter().map(|d| district_name(d, lang)).collect();
@@ -99,7 +105,11 @@ pub fn AlertHeading(card: AlertCard, lang: Lang) -> impl IntoView {
             <span class="badge">{event_label(&a.event, lang)}" "{level_label(&a.level, lang)}</span>
             {(a.status != "active").then(|| view! { <span class="badge muted">{if a.status == "cancelled" { t.alerts_cancelled() } else { t.alerts_superseded() }}</span> })}
         </p>
-        <h2 class="alert-headline">{a.headline.clone()}</h2>
+        {if page_title {
+            view! { <h1 class="alert-headline">{a.headline.clone()}</h1> }.into_any()
+        } else {
+            view! { <h2 class="alert-headline">{a.headline.clone()}</h2> }.into_any()
+        }}
         {temperature_label(&a.event, a.temperature, lang).map(|s| view! { <p class="alert-temperature">{s}</p> })}
         <p class="hint">{districts.join("、")}" · "{when(a.valid_from)}" – "{when(a.valid_to)}</p>
         {(!a.instruction.is_empty()).then(|| view! { <p class="alert-instruction">{a.instruction.clone()}</p> })}
