@@ -159,7 +159,9 @@ pub async fn static_or_not_found(State(state): State<AppState>, req: Request) ->
         let res = serve_from(&state.assets.root, &path, probe).await;
         if res.status() != StatusCode::NOT_FOUND {
             let policy =
-                if path.starts_with("pkg/") || path == "sw.js" || path.ends_with(".webmanifest") {
+                // Scripts at the root (service worker, outbox, push switch) must match the
+                // pages of this build: revalidated, never kept a day.
+                if path.starts_with("pkg/") || path.ends_with(".js") || path.ends_with(".webmanifest") {
                     REVALIDATE
                 } else {
                     PUBLIC_DAY

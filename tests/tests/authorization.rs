@@ -109,6 +109,7 @@ fn table() -> BTreeMap<&'static str, &'static str> {
         ("GET /alerts/{id}", EVERYONE),
         ("GET /me", EVERYONE),
         ("GET /register", EVERYONE),
+        ("GET /offline", EVERYONE),
         ("GET /r", EVERYONE),
         ("GET /r/{code}", EVERYONE),
         ("GET /inbox", SIGNED_IN),

@@ -9,7 +9,7 @@
 use safesnap_tests::{
     browser::{with_phones, Chromium, PhonePage},
     network::{NetworkSwitch, Signal},
-    photos, spawn_app, TestApp,
+    photos, spawn_app, web, TestApp,
 };
 use std::{path::Path, time::Duration};
 
@@ -167,6 +167,9 @@ async fn a_report_made_without_signal_waits_on_the_phone_and_is_sent_once_the_si
         phone.wait_for("the report in 待发送 after the reload", "document.querySelectorAll('.outbox-item.waiting').length === 1", WAIT).await;
         assert_eq!(stored_in_outbox(&phone).await, 1);
         assert_eq!(app.count("reports").await, 0);
+        // The list and the offline notice pass axe like every page.
+        let serious: Vec<_> = web::axe(&phone).await.into_iter().filter(|v| v.is_serious()).collect();
+        assert!(serious.is_empty(), "axe on the page with 待发送: {serious:?}");
 
         // The signal returns: sent without a tap, the receipt appears.
         net.set(Signal::Online);
