@@ -293,3 +293,51 @@ async fn a_phone_with_no_room_says_so_and_keeps_the_form_filled_in() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_worker_keeps_only_this_builds_shell_and_nothing_personal() {
+    let app = spawn_app().await;
+    let net = NetworkSwitch::start(app.addr).await;
+    let chromium = Chromium::launch().await;
+    let phone = chromium.phone_page().await;
+    // Every URL in this origin's caches, as "cache name path".
+    const CACHED: &str = "(async () => { const out = []; for (const name of (await caches.keys()).sort()) { const c = await caches.open(name); for (const r of await c.keys()) out.push(name + ' ' + new URL(r.url).pathname); } return out; })()";
+
+    with_phones("service_worker_caches", &[&phone], || async {
+        open_report_page(&phone, &net).await;
+        // The worker browses: pages that carry data, API answers through the worker's fetch.
+        phone.goto(&net.url("/me")).await;
+        phone.goto(&net.url("/heat")).await;
+        phone.goto(&net.url("/my")).await;
+        let api = phone.eval("fetch('/api/v1/services').then(r => r.status)").await;
+        assert_eq!(api, 200);
+        let build = phone
+            .eval("new URL(document.querySelector('script[data-sw]').dataset.sw, location).searchParams.get('v')")
+            .await;
+        let build = build.as_str().unwrap().to_string();
+        let cached = phone.eval(CACHED).await;
+        let cached: Vec<String> = cached.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        let expected: Vec<String> = [
+            "/pkg/{b}/safesnap.js", "/pkg/{b}/safesnap.wasm", "/pkg/{b}/safesnap.css", "/outbox.js",
+            "/manifest.webmanifest", "/favicon.ico", "/icons/icon.svg", "/icons/icon-192.png",
+            "/icons/icon-512.png", "/icons/icon-maskable-512.png",
+        ]
+        .iter()
+        .map(|p| format!("safesnap-static-{build} {}", p.replace("{b}", &build)))
+        .chain(["/", "/my", "/offline"].iter().map(|p| format!("safesnap-pages-{build} {p}")))
+        .collect();
+        let mut sorted = cached.clone();
+        sorted.sort();
+        let mut want = expected.clone();
+        want.sort();
+        // Exactly the shell and the public pages: no API answer, no account or heat page.
+        assert_eq!(sorted, want);
+
+        // A new build: its worker precaches under its own names and deletes every other build's.
+        phone.eval("caches.open('safesnap-pages-0ldb0ldb0ldb').then(c => c.put('/', new Response('old'))).then(() => true)").await;
+        phone.eval("navigator.serviceWorker.register('/sw.js?v=feedfacecafe&n=safesnap', { scope: '/' }).then(() => true)").await;
+        phone.wait_for("the new build's worker", "navigator.serviceWorker.controller && navigator.serviceWorker.controller.scriptURL.includes('feedfacecafe')", WAIT).await;
+        phone.wait_for("the old caches gone", "caches.keys().then(k => k.sort().join(' ') === 'safesnap-pages-feedfacecafe safesnap-static-feedfacecafe')", WAIT).await;
+    })
+    .await;
+}
