@@ -386,20 +386,16 @@ pub fn show_errors(
     }
 }
 
-/// Shows a notice above the form (a report kept for sending later) and brings the outbox list
-/// into view; [`show_errors`] hides it again.
+/// Shows a notice at the top of the form (a report kept for sending later) and brings it into
+/// view; [`show_errors`] hides it again.
 pub fn show_notice(text: &str) {
-    let Some(document) = window().ok().and_then(|w| w.document()) else {
-        return;
-    };
-    if let Ok(Some(el)) = document.query_selector(".form-notice") {
+    let found = window()
+        .ok()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(".form-notice").ok().flatten());
+    if let Some(el) = found {
         el.set_text_content(Some(text));
         let _ = el.remove_attribute("hidden");
-    }
-    if let Ok(Some(el)) = document
-        .query_selector("[data-outbox]:not([hidden])")
-        .map(|found| found.or_else(|| document.query_selector(".form-notice").ok().flatten()))
-    {
         el.scroll_into_view();
     }
 }

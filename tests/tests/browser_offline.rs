@@ -11,7 +11,10 @@ use safesnap_tests::{
     network::{NetworkSwitch, Signal},
     photos, spawn_app, web, TestApp,
 };
-use std::{path::Path, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -126,20 +129,47 @@ async fn stored_in_outbox(page: &PhonePage) -> usize {
         .unwrap() as usize
 }
 
-fn photo_file(dir: &Path) -> std::path::PathBuf {
-    let photo = dir.join("IMG_20261125_081500.jpg");
-    std::fs::write(&photo, photos::camera_jpeg(1600, 1200, 1)).unwrap();
-    photo
+/// What every test here starts with: the server, the network switch in front of it, a photo
+/// on disk, and one phone (a tab of a fresh Chromium profile).
+struct Scene {
+    app: TestApp,
+    net: NetworkSwitch,
+    photo: PathBuf,
+    chromium: Chromium,
+    phone: PhonePage,
+    _dir: tempfile::TempDir,
+}
+
+impl Scene {
+    async fn new() -> Scene {
+        let app = spawn_app().await;
+        let net = NetworkSwitch::start(app.addr).await;
+        let dir = tempfile::tempdir().unwrap();
+        let photo = dir.path().join("IMG_20261125_081500.jpg");
+        std::fs::write(&photo, photos::camera_jpeg(1600, 1200, 1)).unwrap();
+        let chromium = Chromium::launch().await;
+        let phone = chromium.phone_page().await;
+        Scene {
+            app,
+            net,
+            photo,
+            chromium,
+            phone,
+            _dir: dir,
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_made_without_signal_waits_on_the_phone_and_is_sent_once_the_signal_returns() {
-    let app = spawn_app().await;
-    let net = NetworkSwitch::start(app.addr).await;
-    let dir = tempfile::tempdir().unwrap();
-    let photo = photo_file(dir.path());
-    let chromium = Chromium::launch().await;
-    let phone = chromium.phone_page().await;
+    let Scene {
+        app,
+        net,
+        photo,
+        chromium: _chromium,
+        phone,
+        _dir,
+    } = Scene::new().await;
 
     with_phones("offline_report", &[&phone], || async {
         open_report_page(&phone, &net).await;
@@ -189,12 +219,14 @@ async fn a_report_made_without_signal_waits_on_the_phone_and_is_sent_once_the_si
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_closed_mid_upload_sends_its_report_when_opened_again() {
-    let app = spawn_app().await;
-    let net = NetworkSwitch::start(app.addr).await;
-    let dir = tempfile::tempdir().unwrap();
-    let photo = photo_file(dir.path());
-    let chromium = Chromium::launch().await;
-    let phone = chromium.phone_page().await;
+    let Scene {
+        app,
+        net,
+        photo,
+        chromium,
+        phone,
+        _dir,
+    } = Scene::new().await;
 
     with_phones("closed_mid_upload", &[&phone], || async {
         open_report_page(&phone, &net).await;
@@ -223,12 +255,14 @@ async fn a_page_closed_mid_upload_sends_its_report_when_opened_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_failing_twice_is_retried_until_it_accepts() {
-    let app = spawn_app().await;
-    let net = NetworkSwitch::start(app.addr).await;
-    let dir = tempfile::tempdir().unwrap();
-    let photo = photo_file(dir.path());
-    let chromium = Chromium::launch().await;
-    let phone = chromium.phone_page().await;
+    let Scene {
+        app,
+        net,
+        photo,
+        chromium: _chromium,
+        phone,
+        _dir,
+    } = Scene::new().await;
 
     with_phones("server_fails_twice", &[&phone], || async {
         open_report_page(&phone, &net).await;
@@ -257,12 +291,14 @@ async fn a_server_failing_twice_is_retried_until_it_accepts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_phone_with_no_room_says_so_and_keeps_the_form_filled_in() {
     use chromiumoxide::cdp::browser_protocol::storage::OverrideQuotaForOriginParams;
-    let app = spawn_app().await;
-    let net = NetworkSwitch::start(app.addr).await;
-    let dir = tempfile::tempdir().unwrap();
-    let photo = photo_file(dir.path());
-    let chromium = Chromium::launch().await;
-    let phone = chromium.phone_page().await;
+    let Scene {
+        app,
+        net,
+        photo,
+        chromium: _chromium,
+        phone,
+        _dir,
+    } = Scene::new().await;
 
     with_phones("storage_full", &[&phone], || async {
         open_report_page(&phone, &net).await;
@@ -296,10 +332,14 @@ async fn a_phone_with_no_room_says_so_and_keeps_the_form_filled_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_worker_keeps_only_this_builds_shell_and_nothing_personal() {
-    let app = spawn_app().await;
-    let net = NetworkSwitch::start(app.addr).await;
-    let chromium = Chromium::launch().await;
-    let phone = chromium.phone_page().await;
+    // Every part lives to the end of the test (the server, the browser): only the photo is unused.
+    let Scene {
+        app: _app,
+        net,
+        phone,
+        chromium: _chromium,
+        ..
+    } = Scene::new().await;
     // Every URL in this origin's caches, as "cache name path".
     const CACHED: &str = "(async () => { const out = []; for (const name of (await caches.keys()).sort()) { const c = await caches.open(name); for (const r of await c.keys()) out.push(name + ' ' + new URL(r.url).pathname); } return out; })()";
 
