@@ -1,9 +1,9 @@
 //! The built front end: the hashed `/pkg/<build>/…` files (JS, WASM, CSS) and the public assets.
 //!
-//! At start-up the server hashes the JS, WASM and CSS that `cargo leptos build` wrote and links
+//! At start-up the server hashes the JS, WASM and CSS that `scripts/build-site` wrote and links
 //! them from every page as `/pkg/<hash>/…`, so a browser may keep them for a year: a new build
 //! has a new hash. Files are served precompressed (`.br`, `.gz` written by
-//! `cargo leptos build --precompress`) when the browser accepts it; anything else is compressed
+//! `scripts/build-site --precompress`) when the browser accepts it; anything else is compressed
 //! on the fly by the router's compression layer.
 
 use axum::{
@@ -94,7 +94,7 @@ fn warn_about_stale_precompressed(dir: &Path) {
         let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
         if let (Some(compressed), Some(original)) = (modified(&path), modified(&source)) {
             if compressed < original {
-                tracing::warn!(file = %path.display(), "precompressed file is older than its source and will be served instead of it: rebuild with `cargo leptos build --release --precompress`");
+                tracing::warn!(file = %path.display(), "precompressed file is older than its source and will be served instead of it: rebuild with `scripts/build-site --precompress`");
             }
         }
     }

@@ -122,7 +122,7 @@ pub struct Settings {
     #[arg(long, env = "SAFESNAP_PHOTO_DIR", global = true)]
     pub photo_dir: Option<PathBuf>,
 
-    /// The built front end (`cargo leptos build` output: pkg/, icons, manifest).
+    /// The built front end (`scripts/build-site` output: pkg/, icons, manifest).
     #[arg(
         long,
         env = "SAFESNAP_SITE_ROOT",

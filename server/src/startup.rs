@@ -162,7 +162,7 @@ impl Application {
         if !assets.complete {
             tracing::warn!(
                 site_root = %config.site_root.display(),
-                "no front-end build found: pages render but nothing hydrates (run `cargo leptos build --release`)"
+                "no front-end build found: pages render but nothing hydrates (run `scripts/build-site`)"
             );
         }
 

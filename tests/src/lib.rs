@@ -27,7 +27,7 @@ use std::{
 };
 use tokio::{sync::oneshot, task::JoinHandle};
 
-pub use pg::{postgres_url, PgTestDatabase};
+pub use pg::{postgres_url, with_database, PgTestDatabase};
 
 /// The workspace root (the tests crate lives one level below it).
 pub fn workspace_root() -> PathBuf {
@@ -37,7 +37,7 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// Where `cargo leptos build` writes the site.
+/// Where `scripts/build-site` writes the site.
 pub fn site_root() -> PathBuf {
     workspace_root().join("target").join("site")
 }

@@ -166,30 +166,3 @@ pub fn is_upright(rgb: &[u8], w: usize, h: usize) -> bool {
         && close(colour_at(rgb, w, h, 0.25, 0.75), QUADRANTS[2])
         && close(colour_at(rgb, w, h, 0.75, 0.75), QUADRANTS[3])
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_pictures_turn_upright_with_the_servers_orientation() {
-        // Cross-check the fixture against the server's own transform, for every orientation.
-        let (w, h) = (8, 6);
-        let upright = quadrants(w, h);
-        for o in 1..=8u8 {
-            let (stored, sw, sh) = stored_for(o, &upright, w, h);
-            let back = server::photos::orient(&stored, sw as u32, sh as u32, o);
-            assert_eq!(back, upright, "orientation {o}");
-        }
-    }
-
-    #[test]
-    fn the_png_bomb_claims_its_size() {
-        let bomb = png_bomb(50_000, 50_000);
-        let (w, h) =
-            image::ImageReader::with_format(std::io::Cursor::new(&bomb), image::ImageFormat::Png)
-                .into_dimensions()
-                .unwrap();
-        assert_eq!((w, h), (50_000, 50_000));
-    }
-}

@@ -5,7 +5,7 @@
 //! every stop of the keyboard's Tab order.
 //!
 //! axe-core comes from `tests/web/node_modules` (`scripts/setup-web`). Rerun with
-//! `cargo test --release -p safesnap-tests --test accessibility`.
+//! `cargo nextest run --cargo-profile testing accessibility::`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 

@@ -4,7 +4,7 @@
 //! Debian's Chromium) scoring accessibility 100, best practices ≥ 95 and performance ≥ 90.
 //!
 //! Lighthouse comes from `tests/web/node_modules` (`scripts/setup-web`). Rerun with
-//! `cargo test --release -p safesnap-tests --test lighthouse -- --nocapture` (prints the scores).
+//! `cargo nextest run --cargo-profile testing --no-capture -E 'test(/^lighthouse::/)'` (prints the scores).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 

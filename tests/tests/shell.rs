@@ -94,7 +94,7 @@ async fn hashed_assets_are_cached_for_a_year_and_served_compressed() {
     let app = spawn_app().await;
     assert!(
         app.config.site_root.join("pkg/safesnap.wasm").exists(),
-        "front end not built: run scripts/test (it runs `cargo leptos build --release`)"
+        "front end not built: run scripts/test (it runs `scripts/build-site`)"
     );
     let page = html(&app, "/").await;
     let css = attr_of(&page, "rel=\"stylesheet\"", "href");
