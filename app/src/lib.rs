@@ -10,6 +10,7 @@
 pub mod access;
 pub mod client;
 pub mod components;
+pub mod desks;
 pub mod domain;
 pub mod i18n;
 pub mod pages;

@@ -710,7 +710,7 @@ fn main() {
             .block_on(async {
                 app::db_run!(&db, |pool| sqlx::query_scalar(&format!(
                     "SELECT COUNT(*) FROM reports r WHERE {}",
-                    cases::OPEN_SQL
+                    cases::open_sql()
                 ))
                 .fetch_one(pool)
                 .await)

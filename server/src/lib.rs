@@ -5,17 +5,21 @@ pub mod alerts;
 pub mod api;
 pub mod assets;
 pub mod config;
+pub mod error;
 pub mod photos;
 pub mod push;
-pub mod reports;
 pub mod request;
 pub mod routes;
 pub mod security;
 pub mod seed;
 pub mod startup;
+pub mod state;
+pub mod store;
 pub mod telemetry;
 
-pub use startup::{AppState, Application, StartupError};
+pub use error::AppError;
+pub use startup::{Application, StartupError};
+pub use state::AppState;
 
 /// Fills `{state}` in a message with the state's label.
 pub fn i18n_fill(

@@ -4,35 +4,24 @@
 //! migrations, binding the port) before serving, and each failure is one [`StartupError`] whose
 //! message says what is wrong and how to fix it.
 
+pub use crate::state::AppState;
 use crate::{
     api,
     assets::{self, SiteAssets},
     config::Config,
-    photos::{
-        store::{LocalStore, PhotoStore},
-        Pipeline,
-    },
+    photos::{store::LocalStore, Pipeline},
     routes, security,
 };
-use app::{
-    backend::{
-        clock::{SharedClock, SystemClock},
-        identity::IdentityKey,
-        ratelimit::RateLimiter,
-        reference, Db, DbError,
-    },
-    domain::{deadlines::Deadlines, heat::CityRules},
+use app::backend::{
+    clock::{SharedClock, SystemClock},
+    identity::IdentityKey,
+    ratelimit::RateLimiter,
+    reference, Db, DbError,
 };
-use axum::{extract::FromRef, http::HeaderName, routing::get, Router};
-use leptos::{config::LeptosOptions, prelude::provide_context};
+use axum::{http::HeaderName, routing::get, Router};
+use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::{
-    future::Future,
-    io,
-    net::SocketAddr,
-    path::{Path, PathBuf},
-    sync::Arc,
-};
+use std::{future::Future, io, net::SocketAddr, path::Path, sync::Arc};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::{
@@ -70,54 +59,6 @@ pub enum StartupError {
     PortInUse { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source} (check SAFESNAP_HOST and SAFESNAP_PORT)")]
     Bind { addr: SocketAddr, source: io::Error },
-}
-
-/// Shared by every handler and server function.
-#[derive(Clone, Debug)]
-pub struct AppState {
-    /// Leptos options as built (site root, output name).
-    pub leptos: LeptosOptions,
-    /// The same, with `site_pkg_dir` pointing at the hashed `pkg/<build>` URLs pages link.
-    pub page_options: LeptosOptions,
-    pub db: Db,
-    pub assets: Arc<SiteAssets>,
-    pub photo_dir: PathBuf,
-    pub secret_key: Arc<Vec<u8>>,
-    pub store: Arc<dyn PhotoStore>,
-    pub photos: Pipeline,
-    pub limiter: Arc<RateLimiter>,
-    pub clock: SharedClock,
-    /// Seals reporters' names and phone numbers.
-    pub identity: IdentityKey,
-    pub deadlines: Deadlines,
-    /// Mark cookies `Secure` (the site is served over HTTPS).
-    pub secure_cookies: bool,
-    /// The city's heat and cold rules.
-    pub heat_rules: Arc<CityRules>,
-    /// CAP `sender` of the alerts issued here, and the name shown as `senderName`.
-    pub alert_sender: String,
-    pub alert_sender_name: String,
-    /// Sends queued Web Push deliveries (its worker runs with the background jobs).
-    pub pusher: Arc<crate::push::Pusher>,
-    /// Accept `http://` push endpoints (a push service on the local network, for tests).
-    pub push_allow_http: bool,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos.clone()
-    }
-}
-
-impl AppState {
-    /// What server functions and pages can `use_context` for.
-    pub fn provide_contexts(&self) {
-        provide_context(self.db.clone());
-        provide_context(self.limiter.clone());
-        provide_context(self.clock.clone());
-        provide_context(self.deadlines);
-        provide_context((*self.heat_rules).clone());
-    }
 }
 
 /// A built, bound, not yet serving application.

@@ -149,17 +149,17 @@ fn every_route() -> Vec<String> {
         .chain(server::routes::form_routes())
     {
         let expanded: Vec<String> = match path {
-            "/r/{code}/{action}" => server::routes::cases::REPORTER_ACTIONS
+            "/r/{code}/{action}" => app::desks::ReporterAction::ALL
                 .iter()
-                .map(|a| format!("/r/{{code}}/{a}"))
+                .map(|a| a.url("{code}"))
                 .collect(),
-            "/union/reports/{id}/{action}" => server::routes::cases::UNION_ACTIONS
+            "/union/reports/{id}/{action}" => app::desks::UnionAction::ALL
                 .iter()
-                .map(|a| format!("/union/reports/{{id}}/{a}"))
+                .map(|a| a.url("{id}"))
                 .collect(),
-            "/enterprise/reports/{id}/{action}" => server::routes::cases::ENTERPRISE_ACTIONS
+            "/enterprise/reports/{id}/{action}" => app::desks::EnterpriseAction::ALL
                 .iter()
-                .map(|a| format!("/enterprise/reports/{{id}}/{a}"))
+                .map(|a| a.url("{id}"))
                 .collect(),
             "/photos/{id}/{size}" => ["thumb", "display", "original"]
                 .iter()

@@ -7,8 +7,10 @@ use crate::{
     db_run,
     domain::{
         category::Category,
+        deadlines,
         policy::ReportFacts,
         report::{ReportState, Severity},
+        workflow::{self, Grade},
     },
     views::{
         EnterpriseReportView, EventView, EvidenceView, ExtensionView, InboxItem,
@@ -18,12 +20,29 @@ use crate::{
 };
 use uuid::Uuid;
 
-/// SQL for "overdue" (mirrors [`report_overdue`]); binds `$NOW`.
-pub const OVERDUE_SQL: &str = "(r.state IN ('notice_sent', 'acknowledged') AND (r.fix_due_at < $NOW OR (r.state = 'notice_sent' AND r.ack_due_at < $NOW)))";
-/// SQL for "still open" (mirrors `workflow::is_open`).
-pub const OPEN_SQL: &str = "r.state NOT IN ('closed', 'rejected')";
-/// SQL for "finished" (the complement of [`OPEN_SQL`]).
-pub const CLOSED_SQL: &str = "r.state IN ('closed', 'rejected')";
+/// SQL for "overdue", mirroring [`deadlines::report_overdue`]; `now` is the placeholder of the
+/// current instant (`$1`).
+pub fn overdue_sql(now: &str) -> String {
+    let ack = workflow::sql_list(deadlines::awaits_ack);
+    let fix = workflow::sql_list(deadlines::awaits_fix);
+    format!("((r.state IN ({ack}) AND r.ack_due_at < {now}) OR (r.state IN ({fix}) AND r.fix_due_at < {now}))")
+}
+
+/// SQL for "still open" ([`workflow::is_open`]); the partial indexes' predicate.
+pub fn open_sql() -> String {
+    format!(
+        "r.state NOT IN ({})",
+        workflow::sql_list(|s| !workflow::is_open(s))
+    )
+}
+
+/// SQL for "finished" (the complement of [`open_sql`]).
+pub fn closed_sql() -> String {
+    format!(
+        "r.state IN ({})",
+        workflow::sql_list(|s| !workflow::is_open(s))
+    )
+}
 
 /// A report's facts for the policy, plus what pages need to pick the right view.
 pub async fn facts(db: &Db, id: Uuid) -> Result<Option<ReportFacts>, sqlx::Error> {
@@ -52,6 +71,40 @@ pub async fn facts(db: &Db, id: Uuid) -> Result<Option<ReportFacts>, sqlx::Error
             state: ReportState::parse(&state).unwrap_or(ReportState::Submitted),
         },
     ))
+}
+
+/// A report's grade, once it has one.
+pub async fn grade_of(db: &Db, id: Uuid) -> Result<Option<Grade>, sqlx::Error> {
+    let grade: Option<Option<String>> = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT grade FROM reports WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(grade.flatten().as_deref().and_then(Grade::parse))
+}
+
+/// A report's rectification deadline, once a notice set one.
+pub async fn fix_due_of(db: &Db, id: Uuid) -> Result<Option<i64>, sqlx::Error> {
+    let due: Option<Option<i64>> = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT fix_due_at FROM reports WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(due.flatten())
+}
+
+/// The date an enterprise's undecided extension request asks for.
+pub async fn pending_extension(db: &Db, id: Uuid) -> Result<Option<i64>, sqlx::Error> {
+    db_run!(db, |pool| {
+        sqlx::query_scalar(
+        "SELECT requested_until FROM extension_requests WHERE report_id = $1 AND granted IS NULL AND decided_at IS NULL"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    })
 }
 
 /// The report a photo belongs to, and the photo's kind.
@@ -528,10 +581,13 @@ fn build_queue(q: &QueueQuery, now: i64) -> (String, Vec<Bind>) {
         }
     }
     if q.noticed_only {
-        conds.push("r.state IN ('notice_sent', 'acknowledged', 'rectification_submitted', 'verified', 'closed', 'reopened')".into());
+        conds.push(format!(
+            "r.state IN ({})",
+            workflow::sql_list(workflow::is_noticed)
+        ));
     }
     match q.state.as_deref() {
-        None | Some("") | Some("open") => conds.push(OPEN_SQL.into()),
+        None | Some("") | Some("open") => conds.push(open_sql()),
         Some("all") => {}
         Some(s) => {
             let p = param(Bind::Text(s.to_string()), &mut binds);
@@ -539,10 +595,10 @@ fn build_queue(q: &QueueQuery, now: i64) -> (String, Vec<Bind>) {
             // Redundant for the result, but lets both planners use the partial indexes of open
             // or of finished reports.
             if let Some(state) = ReportState::parse(s) {
-                conds.push(if crate::domain::workflow::is_open(state) {
-                    OPEN_SQL.into()
+                conds.push(if workflow::is_open(state) {
+                    open_sql()
                 } else {
-                    CLOSED_SQL.into()
+                    closed_sql()
                 });
             }
         }
@@ -560,7 +616,7 @@ fn build_queue(q: &QueueQuery, now: i64) -> (String, Vec<Bind>) {
     }
     if q.overdue {
         let p = param(Bind::Int(now), &mut binds);
-        conds.push(OVERDUE_SQL.replace("$NOW", &p));
+        conds.push(overdue_sql(&p));
     }
     if let Some((u, at, id)) = q.after.as_deref().and_then(parse_cursor) {
         let pa = param(Bind::Int(at), &mut binds);
@@ -625,7 +681,7 @@ fn build_queue(q: &QueueQuery, now: i64) -> (String, Vec<Bind>) {
          {where_clause}
          {order}
          LIMIT {limit_p}",
-        overdue = OVERDUE_SQL.replace("$NOW", &now_p),
+        overdue = overdue_sql(&now_p),
     );
     (sql, binds)
 }
@@ -791,4 +847,74 @@ pub fn category_name(code: &str, lang: crate::i18n::Lang) -> String {
     Category::find(code)
         .map(|c| (c.name)(lang.tr()).to_string())
         .unwrap_or_else(|| code.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOOP_MIGRATION: &str =
+        include_str!("../../migrations/20261124000003_accounts_and_loop.sql");
+    const STATE_CHECKS: [&str; 2] = [
+        include_str!("../../migrations/sqlite/20261201000005_report_state_check.sql"),
+        include_str!("../../migrations/postgres/20261201000005_report_state_check.sql"),
+    ];
+
+    /// The `WHERE …` of every partial index on `reports`.
+    fn partial_index_predicates() -> Vec<String> {
+        LOOP_MIGRATION
+            .lines()
+            .filter(|l| l.starts_with("CREATE INDEX") && l.contains(" ON reports "))
+            .filter_map(|l| {
+                l.split_once(" WHERE ")
+                    .map(|(_, w)| w.trim_end_matches(';').to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_partial_indexes_are_the_open_and_finished_sets_of_the_state_machine() {
+        let predicates = partial_index_predicates();
+        assert_eq!(predicates.len(), 5, "{predicates:?}");
+        let open = open_sql().replace("r.state", "state");
+        let closed = closed_sql().replace("r.state", "state");
+        for p in &predicates {
+            assert!(
+                p == &open || p == &closed,
+                "index predicate {p:?} is neither {open:?} nor {closed:?}"
+            );
+        }
+        assert!(predicates.contains(&open) && predicates.contains(&closed));
+    }
+
+    #[test]
+    fn the_states_the_database_accepts_are_the_state_machines() {
+        let all = workflow::sql_list(|_| true);
+        for sql in STATE_CHECKS {
+            let lists: Vec<&str> = sql
+                .split("IN (")
+                .skip(1)
+                .filter_map(|rest| rest.split_once(')').map(|(list, _)| list))
+                .collect();
+            assert!(!lists.is_empty());
+            for list in lists {
+                assert_eq!(list, all);
+            }
+        }
+    }
+
+    #[test]
+    fn overdue_in_sql_is_overdue_in_the_domain() {
+        // Every state, and both deadlines: the SQL's state sets are the domain's.
+        let sql = overdue_sql("$1");
+        for state in ReportState::ALL {
+            let acks = sql.contains(&format!("'{}'", state.as_str()))
+                && (deadlines::awaits_ack(state) || deadlines::awaits_fix(state));
+            assert_eq!(
+                acks,
+                deadlines::report_overdue(state, Some(0), Some(0), 1),
+                "{state:?}"
+            );
+        }
+    }
 }

@@ -110,8 +110,28 @@ pub enum DbError {
     Sqlx(#[from] sqlx::Error),
 }
 
-/// The migrations, embedded in the binary. The SQL is portable between the two engines.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The migrations both engines run, embedded in the binary (portable SQL).
+static SHARED: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// Migrations whose SQL differs between the engines: the same version in both folders.
+static SQLITE_ONLY: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_ONLY: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Every migration of an engine, in version order: the shared ones and that engine's own.
+/// Once committed a migration is never edited (a database that ran it would refuse to start);
+/// `migrations/CHECKSUMS` holds every one's checksum and a test compares them.
+pub fn migrator(backend: Backend) -> sqlx::migrate::Migrator {
+    let own = match backend {
+        Backend::Sqlite => &SQLITE_ONLY,
+        Backend::Postgres => &POSTGRES_ONLY,
+    };
+    let mut migrations: Vec<sqlx::migrate::Migration> =
+        SHARED.iter().chain(own.iter()).cloned().collect();
+    migrations.sort_by_key(|m| m.version);
+    sqlx::migrate::Migrator {
+        migrations: std::borrow::Cow::Owned(migrations),
+        ..sqlx::migrate::Migrator::DEFAULT
+    }
+}
 
 impl Db {
     /// Opens the database a URL names: `sqlite://path/file.db` (created if missing, WAL, foreign
@@ -174,7 +194,8 @@ impl Db {
 
     /// Applies every embedded migration that has not run yet.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        db_run!(self, |pool| MIGRATOR.run(pool).await)?;
+        let migrator = migrator(self.backend());
+        db_run!(self, |pool| migrator.run(pool).await)?;
         Ok(())
     }
 
@@ -244,6 +265,45 @@ mod tests {
         assert_eq!(mode, "wal");
         assert_eq!(fk, 1);
         assert!(dir.path().join("safesnap.db").exists());
+    }
+
+    /// `version backend description sha384` of every migration, as committed.
+    fn checksums() -> String {
+        let mut lines = Vec::new();
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            for m in migrator(backend).iter() {
+                lines.push(format!(
+                    "{} {} {} {}",
+                    m.version,
+                    backend.name(),
+                    m.description,
+                    hex::encode(&m.checksum)
+                ));
+            }
+        }
+        lines.join("\n") + "\n"
+    }
+
+    #[test]
+    fn a_released_migration_is_never_edited() {
+        let committed = include_str!("../../migrations/CHECKSUMS");
+        let now = checksums();
+        assert!(
+            committed == now,
+            "a migration changed, or a new one is missing from app/migrations/CHECKSUMS. \
+             Never edit a committed migration: add a new one, then add its line. Now:\n{now}"
+        );
+    }
+
+    #[test]
+    fn every_engine_runs_each_version_once_in_order() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let versions: Vec<i64> = migrator(backend).iter().map(|m| m.version).collect();
+            let mut sorted = versions.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(versions, sorted, "{}", backend.name());
+        }
     }
 
     #[tokio::test]

@@ -1,7 +1,7 @@
-//! Storing a submitted report (report, reporter, photos, evidence and the first timeline entry,
-//! in one transaction) and reading it back by receipt code.
+//! A submitted report as it is stored (the types the server's `store::steps::submit` writes) and
+//! read back: by client id (a retry), by receipt code (the receipt page), the sealed reporter.
 
-use super::{db::is_unique_violation, BeginWrite, Db};
+use super::Db;
 use crate::{
     db_run,
     domain::{
@@ -87,62 +87,6 @@ pub struct NewEvidence {
     pub client_orientation: Option<u8>,
 }
 
-/// Inserts photo rows and their evidence inside a transaction:
-/// `insert_photo_rows!(tx, report_id, kind, first_position, &photos, now)`.
-#[macro_export]
-macro_rules! insert_photo_rows {
-    ($tx:ident, $report:expr, $kind:expr, $first:expr, $photos:expr, $now:expr) => {{
-        for (i, p) in $photos.iter().enumerate() {
-            let position = $first + i;
-            let photo_id = uuid::Uuid::now_v7();
-            sqlx::query(
-                "INSERT INTO report_photos (id, report_id, kind, position, display_key, display_width,
-                    display_height, display_bytes, thumb_key, thumb_width, thumb_height, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .bind(photo_id)
-            .bind($report)
-            .bind($kind)
-            .bind(position as i32)
-            .bind(&p.display_key)
-            .bind(p.display_size.0 as i32)
-            .bind(p.display_size.1 as i32)
-            .bind(p.display_bytes as i32)
-            .bind(&p.thumb_key)
-            .bind(p.thumb_size.0 as i32)
-            .bind(p.thumb_size.1 as i32)
-            .bind($now)
-            .execute(&mut *$tx)
-            .await?;
-            let e = &p.evidence;
-            sqlx::query(
-                "INSERT INTO photo_evidence (photo_id, original_key, received_bytes, received_format,
-                    original_width, original_height, exif_orientation, exif_taken_at, exif_lat, exif_lon,
-                    client_sha256, client_bytes, client_taken_at, client_lat, client_lon, client_orientation)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-            )
-            .bind(photo_id)
-            .bind(&e.original_key)
-            .bind(e.received_bytes as i64)
-            .bind(&e.received_format)
-            .bind(e.original_size.0 as i32)
-            .bind(e.original_size.1 as i32)
-            .bind(e.exif_orientation.map(i32::from))
-            .bind(&e.exif_taken_at)
-            .bind(e.exif_location.map(|l| l.0))
-            .bind(e.exif_location.map(|l| l.1))
-            .bind(&e.client_sha256)
-            .bind(e.client_bytes.map(|b| b as i64))
-            .bind(&e.client_taken_at)
-            .bind(e.client_location.map(|l| l.0))
-            .bind(e.client_location.map(|l| l.1))
-            .bind(e.client_orientation.map(i32::from))
-            .execute(&mut *$tx)
-            .await?;
-        }
-    }};
-}
-
 /// The outcome of storing a report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stored {
@@ -192,130 +136,6 @@ pub async fn by_client_id(db: &Db, client_id: Uuid) -> Result<Option<ByClientId>
             fingerprint,
         })
     }))
-}
-
-/// How many times a (astronomically unlikely) receipt-code collision is retried.
-const CODE_ATTEMPTS: usize = 5;
-
-/// Stores the report, its reporter, photos, evidence and the `submitted` timeline entry in one
-/// transaction. A second call with the same client id stores nothing and returns the first
-/// report's receipt.
-pub async fn insert(db: &Db, report: &NewReport, now: i64) -> Result<Stored, sqlx::Error> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let id = Uuid::now_v7();
-        let code = new_receipt_code();
-        match insert_once(db, report, id, &code, now).await {
-            Ok(true) => return Ok(Stored::Created { id, code }),
-            Ok(false) => {
-                return by_client_id(db, report.client_id)
-                    .await?
-                    .map(|b| Stored::Existing {
-                        id: b.id,
-                        code: b.code,
-                    })
-                    .ok_or(sqlx::Error::RowNotFound)
-            }
-            Err(e) if attempt < CODE_ATTEMPTS && is_unique_violation(&e, "receipt_code") => {
-                continue
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// `Ok(false)` when the client id already exists (nothing written).
-async fn insert_once(
-    db: &Db,
-    r: &NewReport,
-    id: Uuid,
-    code: &ReceiptCode,
-    now: i64,
-) -> Result<bool, sqlx::Error> {
-    db_run!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        let (lat, lon, accuracy) = match r.location {
-            Some((lat, lon, acc)) => (Some(lat), Some(lon), acc),
-            None => (None, None, None),
-        };
-        let inserted = sqlx::query(
-            "INSERT INTO reports (id, client_id, fingerprint, receipt_code, category, answers, enterprise_id,
-                district_code, address, site, description, severity, urgent, state, lat, lon,
-                location_accuracy_m, lang, via, created_at, updated_at, industry_code, is_coal_mine, assignee_id, routed_by, alert_id)
-             VALUES ($1, $2, $20, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19,
-                     $21, $22, $23, $24, $25)
-             ON CONFLICT (client_id) DO NOTHING",
-        )
-        .bind(id)
-        .bind(r.client_id)
-        .bind(code.as_str())
-        .bind(&r.category)
-        .bind(&r.answers_json)
-        .bind(r.enterprise_id)
-        .bind(&r.district_code)
-        .bind(&r.address)
-        .bind(&r.site)
-        .bind(&r.description)
-        .bind(r.severity.as_str())
-        .bind(r.severity.is_urgent())
-        .bind(ReportState::Submitted.as_str())
-        .bind(lat)
-        .bind(lon)
-        .bind(accuracy)
-        .bind(&r.lang)
-        .bind(r.via.as_str())
-        .bind(now)
-        .bind(&r.fingerprint)
-        .bind(&r.industry_code)
-        .bind(r.is_coal_mine)
-        .bind(r.routed.as_ref().and_then(|x| x.0))
-        .bind(r.routed.as_ref().map(|x| x.1.clone()))
-        .bind(r.alert)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        if let Some((name, phone)) = &r.reporter {
-            sqlx::query(
-                "INSERT INTO report_reporters (report_id, name, phone) VALUES ($1, $2, $3)",
-            )
-            .bind(id)
-            .bind(name)
-            .bind(phone)
-            .execute(&mut *tx)
-            .await?;
-        }
-        crate::insert_photo_rows!(tx, id, "hazard", 0, &r.photos, now);
-        sqlx::query(
-            "INSERT INTO report_events (id, report_id, at, actor, from_state, to_state, visibility)
-             VALUES ($1, $2, $3, 'reporter', NULL, $4, 'reporter')",
-        )
-        .bind(Uuid::now_v7())
-        .bind(id)
-        .bind(now)
-        .bind(ReportState::Submitted.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if let Some((_, _, reason)) = &r.routed {
-            // Routing is the union's business: the reporter's timeline does not show it.
-            sqlx::query(
-                "INSERT INTO report_events (id, report_id, at, actor, to_state, note, visibility)
-                 VALUES ($1, $2, $3, 'system', NULL, $4, 'union')",
-            )
-            .bind(Uuid::now_v7())
-            .bind(id)
-            .bind(now)
-            .bind(reason)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(true)
-    })
 }
 
 type ReceiptRow = (
@@ -400,25 +220,27 @@ pub async fn receipt(db: &Db, code: &ReceiptCode) -> Result<Option<ReceiptView>,
     }))
 }
 
-/// Which of these stored-file keys some photo row still refers to (to know which files of a
-/// failed submission may be deleted).
-pub async fn keys_in_use(db: &Db, keys: &[String]) -> Result<Vec<String>, sqlx::Error> {
-    let mut used = Vec::new();
-    for key in keys {
-        let n: i64 = db_run!(db, |pool| {
-            sqlx::query_scalar(
-            "SELECT (SELECT COUNT(*) FROM report_photos WHERE display_key = $1 OR thumb_key = $1)
-                  + (SELECT COUNT(*) FROM photo_evidence WHERE original_key = $1)"
-        )
-        .bind(key)
-        .fetch_one(pool)
-        .await
-        })?;
-        if n > 0 {
-            used.push(key.clone());
-        }
-    }
-    Ok(used)
+/// The report a receipt code names.
+pub async fn id_by_code(db: &Db, code: &ReceiptCode) -> Result<Option<Uuid>, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT id FROM reports WHERE receipt_code = $1"
+    )
+    .bind(code.as_str())
+    .fetch_optional(pool)
+    .await)
+}
+
+/// A 实名 report's reporter as stored: name and phone, each sealed (only the reveal opens them).
+pub async fn sealed_reporter(
+    db: &Db,
+    report: Uuid,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_as(
+        "SELECT name, phone FROM report_reporters WHERE report_id = $1"
+    )
+    .bind(report)
+    .fetch_optional(pool)
+    .await)
 }
 
 #[cfg(test)]

@@ -131,18 +131,25 @@ pub fn is_overdue(due: Option<i64>, now: i64) -> bool {
 
 /// Whether a report is overdue: the enterprise has not acknowledged the notice in time, or has
 /// not reported the fix by the deadline. The only definition, used by queues and escalation
-/// (SQL mirrors it in `backend::cases::OVERDUE_SQL`).
+/// (SQL mirrors it in `backend::cases::overdue_sql`, built from the same two functions).
 pub fn report_overdue(
     state: ReportState,
     ack_due: Option<i64>,
     fix_due: Option<i64>,
     now: i64,
 ) -> bool {
-    match state {
-        ReportState::NoticeSent => is_overdue(ack_due, now) || is_overdue(fix_due, now),
-        ReportState::Acknowledged => is_overdue(fix_due, now),
-        _ => false,
-    }
+    (awaits_ack(state) && is_overdue(ack_due, now))
+        || (awaits_fix(state) && is_overdue(fix_due, now))
+}
+
+/// The enterprise still owes the acknowledgement of the notice.
+pub fn awaits_ack(state: ReportState) -> bool {
+    state == ReportState::NoticeSent
+}
+
+/// The enterprise still owes the fix (the rectification deadline runs).
+pub fn awaits_fix(state: ReportState) -> bool {
+    matches!(state, ReportState::NoticeSent | ReportState::Acknowledged)
 }
 
 #[cfg(test)]

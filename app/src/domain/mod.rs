@@ -6,6 +6,7 @@ pub mod deadlines;
 pub mod district;
 pub mod enterprise_import;
 pub mod exif;
+pub mod forms;
 pub mod heat;
 pub mod industry;
 pub mod phone;

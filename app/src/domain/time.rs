@@ -48,6 +48,55 @@ impl LocalTime {
     }
 }
 
+impl LocalTime {
+    /// `2026-07-14` (the date only).
+    pub fn date(&self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// Whether `year` is a leap year (proleptic Gregorian).
+pub fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+/// How many days `month` (1–12) of `year` has; 0 for a month that does not exist.
+pub fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        _ => 0,
+    }
+}
+
+/// (year, month, day) → days since 1970-01-01, proleptic Gregorian (H. Hinnant's
+/// `days_from_civil`). The date is not checked: see [`days_in_month`].
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = i64::from((month + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `2026-07-31` → the last second of that day in Zhengzhou (epoch ms); `None` for anything that
+/// is not a real date between the years 2000 and 2100.
+pub fn end_of_local_day(date: &str) -> Option<i64> {
+    let mut parts = date.trim().splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: u32 = parts.next()?.parse().ok()?;
+    let day: u32 = parts.next()?.parse().ok()?;
+    if !(2000..=2100).contains(&year) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some((days * 86_400 + 86_399 - SHANGHAI_OFFSET_SECS) * 1000)
+}
+
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -77,6 +126,31 @@ mod tests {
             LocalTime::shanghai(1_767_225_599_000).minutes(),
             "2026-01-01 07:59"
         );
+    }
+
+    #[test]
+    fn a_date_means_the_end_of_that_day_in_zhengzhou() {
+        let at = end_of_local_day("2026-07-31").unwrap();
+        let t = LocalTime::shanghai(at);
+        assert_eq!(
+            (t.year, t.month, t.day, t.hour, t.minute, t.second),
+            (2026, 7, 31, 23, 59, 59)
+        );
+        assert_eq!(end_of_local_day("2026-02-30"), None);
+        assert_eq!(end_of_local_day("31/07/2026"), None);
+        assert_eq!(end_of_local_day("2026-13-01"), None);
+        assert_eq!(
+            end_of_local_day("2024-02-29").map(|a| LocalTime::shanghai(a).day),
+            Some(29)
+        );
+    }
+
+    #[test]
+    fn days_from_civil_undoes_civil_from_days() {
+        for z in [-719_468, -1, 0, 1, 19_000, 20_000, 60_000] {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
     }
 
     #[test]

@@ -164,6 +164,39 @@ pub fn is_open(state: ReportState) -> bool {
     !matches!(state, ReportState::Rejected | ReportState::Closed)
 }
 
+/// Whether the enterprise has been sent a notice about a report in this state (its queue shows
+/// only those).
+pub fn is_noticed(state: ReportState) -> bool {
+    use ReportState as S;
+    matches!(
+        state,
+        S::NoticeSent
+            | S::Acknowledged
+            | S::RectificationSubmitted
+            | S::Verified
+            | S::Closed
+            | S::Reopened
+    )
+}
+
+/// The states for which `pred` holds as an SQL list, sorted by name: `'closed', 'rejected'`.
+/// Every SQL set of states is written by this one function, so a query's predicate is character
+/// for character the partial indexes' in the migrations (SQLite uses a partial index only then;
+/// a test compares them).
+pub fn sql_list(pred: impl Fn(ReportState) -> bool) -> String {
+    let mut names: Vec<&str> = ReportState::ALL
+        .into_iter()
+        .filter(|s| pred(*s))
+        .map(ReportState::as_str)
+        .collect();
+    names.sort_unstable();
+    names
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

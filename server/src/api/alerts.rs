@@ -1,12 +1,12 @@
 //! The alerts API: CAP 1.2 in from registered sources (`POST /api/v1/alerts/cap`), alerts out as
 //! JSON or CAP 1.2, and the Web Push subscriptions of signed-in users' devices.
 
-use super::error::ApiError;
+use crate::error::AppError;
 use crate::{
     alerts::{self, cap, CapIntent, CapProblem},
     push::ece,
     request::RequestLang,
-    startup::AppState,
+    state::AppState,
 };
 use app::{
     backend::{
@@ -37,15 +37,15 @@ pub fn key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.trim().as_bytes()))
 }
 
-fn problem(lang: Lang, p: CapProblem) -> ApiError {
+fn problem(lang: Lang, p: CapProblem) -> AppError {
     let message = if lang == Lang::En { p.en } else { p.zh };
-    ApiError::Validation {
-        message: message.clone(),
+    AppError::Invalid {
+        message: Some(message.clone()),
         fields: vec![FieldError::new(p.element, message)],
     }
 }
 
-fn cap_error(lang: Lang, e: cap::CapError) -> ApiError {
+fn cap_error(lang: Lang, e: cap::CapError) -> AppError {
     let message = if lang == Lang::En {
         e.message_en()
     } else {
@@ -53,12 +53,14 @@ fn cap_error(lang: Lang, e: cap::CapError) -> ApiError {
     };
     let fields = vec![FieldError::new(e.element().to_string(), message.clone())];
     match e {
-        cap::CapError::TooLarge => ApiError::TooLarge {
-            message,
+        cap::CapError::TooLarge => AppError::TooLarge {
+            message: Some(message),
             field: Some("alert".into()),
         },
-        cap::CapError::Forbidden { .. } => ApiError::Validation { message, fields },
-        cap::CapError::Invalid { .. } => ApiError::Validation { message, fields },
+        cap::CapError::Forbidden { .. } | cap::CapError::Invalid { .. } => AppError::Invalid {
+            message: Some(message),
+            fields,
+        },
     }
 }
 
@@ -108,13 +110,15 @@ pub struct CapAnswer {
 /// Cancel → cancels it. The same message again changes nothing. A malformed or unmappable
 /// message is refused with the element at fault, and nothing is stored.
 pub async fn ingest(State(state): State<AppState>, req: Request) -> Response {
-    match ingest_inner(&state, req).await {
+    let (parts, body) = req.into_parts();
+    let lang = crate::request::lang_of(&parts);
+    match ingest_inner(&state, Request::from_parts(parts, body)).await {
         Ok((status, answer)) => (status, Json(answer)).into_response(),
-        Err(e) => e.into_response(),
+        Err(e) => e.json(lang),
     }
 }
 
-async fn ingest_inner(state: &AppState, req: Request) -> Result<(StatusCode, CapAnswer), ApiError> {
+async fn ingest_inner(state: &AppState, req: Request) -> Result<(StatusCode, CapAnswer), AppError> {
     let (parts, body) = req.into_parts();
     let lang = crate::request::lang_of(&parts);
     let t = lang.tr();
@@ -122,11 +126,11 @@ async fn ingest_inner(state: &AppState, req: Request) -> Result<(StatusCode, Cap
     let source = match key {
         Some(k) => store::source_by_key(&state.db, &key_hash(&k))
             .await
-            .map_err(|e| ApiError::internal(lang, e))?,
+            .map_err(|e| AppError::internal(e))?,
         None => None,
     };
     let Some((source_id, _)) = source else {
-        return Err(ApiError::Unauthorized(t.alerts_err_api_key().into()));
+        return Err(AppError::Unauthorized(t.alerts_err_api_key().into()));
     };
     let bytes = read_capped(body).await.map_err(|e| cap_error(lang, e))?;
     let msg = cap::parse(&bytes).map_err(|e| cap_error(lang, e))?;
@@ -148,11 +152,11 @@ async fn ingest_inner(state: &AppState, req: Request) -> Result<(StatusCode, Cap
     for r in msg.references.iter().rev() {
         if let Some(id) = store::find_by_identity(&state.db, &r.sender, &r.identifier)
             .await
-            .map_err(|e| ApiError::internal(lang, e))?
+            .map_err(|e| AppError::internal(e))?
         {
             let owner = store::source_of(&state.db, id)
                 .await
-                .map_err(|e| ApiError::internal(lang, e))?;
+                .map_err(|e| AppError::internal(e))?;
             if owner != Some(source_id) {
                 return Err(problem(
                     lang,
@@ -181,7 +185,7 @@ async fn ingest_inner(state: &AppState, req: Request) -> Result<(StatusCode, Cap
         CapIntent::Cancel => {
             if let Some(done) = store::find_cancel(&state.db, &msg.sender, &msg.identifier)
                 .await
-                .map_err(|e| ApiError::internal(lang, e))?
+                .map_err(|e| AppError::internal(e))?
             {
                 return Ok((StatusCode::OK, answer("duplicate", done)));
             }
@@ -189,7 +193,7 @@ async fn ingest_inner(state: &AppState, req: Request) -> Result<(StatusCode, Cap
             let cancelled =
                 store::cancel(&state.db, target, Some((&msg.sender, &msg.identifier)), now)
                     .await
-                    .map_err(|e| ApiError::internal(lang, e))?;
+                    .map_err(|e| AppError::internal(e))?;
             if !cancelled {
                 return Err(refs_problem());
             }
@@ -210,7 +214,7 @@ async fn ingest_inner(state: &AppState, req: Request) -> Result<(StatusCode, Cap
                     return Ok((StatusCode::OK, answer("duplicate", existing)))
                 }
                 Err(AlertWriteError::NotActive) => return Err(refs_problem()),
-                Err(AlertWriteError::Db(e)) => return Err(ApiError::internal(lang, e)),
+                Err(AlertWriteError::Db(e)) => return Err(AppError::internal(e)),
             };
             if let Err(e) = alerts::tell(state, id, Telling::Issued).await {
                 tracing::error!(error = %e, alert = %id, "alert stored, officers not told");
@@ -262,11 +266,8 @@ pub async fn current(
         .filter(|d| app::domain::DistrictCode::parse(d).is_ok())
     else {
         let t = lang.tr();
-        return ApiError::validation(
-            lang,
-            vec![FieldError::new("district", t.alerts_err_district())],
-        )
-        .into_response();
+        return AppError::invalid(vec![FieldError::new("district", t.alerts_err_district())])
+            .json(lang);
     };
     match store::heat_today(
         &state.db,
@@ -278,7 +279,7 @@ pub async fn current(
     .await
     {
         Ok(today) => Json(today.alerts).into_response(),
-        Err(e) => ApiError::internal(lang, e).into_response(),
+        Err(e) => AppError::from(e).json(lang),
     }
 }
 
@@ -293,14 +294,13 @@ pub async fn show(
         Some(id) => (id, true),
         None => (file.as_str(), false),
     };
-    let t = lang.tr();
     let Ok(id) = uuid::Uuid::parse_str(id) else {
-        return ApiError::NotFound(t.access_not_found().into()).into_response();
+        return AppError::NotFound(None).json(lang);
     };
     let alert: AlertView = match store::get(&state.db, id).await {
         Ok(Some(a)) => a,
-        Ok(None) => return ApiError::NotFound(t.access_not_found().into()).into_response(),
-        Err(e) => return ApiError::internal(lang, e).into_response(),
+        Ok(None) => return AppError::NotFound(None).json(lang),
+        Err(e) => return AppError::from(e).json(lang),
     };
     if !as_cap {
         return Json(store::card(&state.heat_rules, alert, lang)).into_response();
@@ -346,19 +346,19 @@ async fn signed_in_json<T: serde::de::DeserializeOwned>(
     current: &CurrentUser,
     lang: Lang,
     body: Body,
-) -> Result<(uuid::Uuid, T), ApiError> {
+) -> Result<(uuid::Uuid, T), AppError> {
     let t = lang.tr();
     let Some(actor) = &current.actor else {
-        return Err(ApiError::Unauthorized(t.access_sign_in().into()));
+        return Err(AppError::SignIn);
     };
     let bytes = to_bytes(body, MAX_SUBSCRIPTION_BYTES)
         .await
-        .map_err(|_| ApiError::TooLarge {
-            message: t.api_bad_upload().into(),
+        .map_err(|_| AppError::TooLarge {
+            message: Some(t.api_bad_upload().into()),
             field: None,
         })?;
     let value = serde_json::from_slice(&bytes)
-        .map_err(|_| ApiError::BadRequest(t.push_err_json().into()))?;
+        .map_err(|_| AppError::BadRequest(Some(t.push_err_json().into())))?;
     Ok((actor.user_id, value))
 }
 
@@ -452,7 +452,7 @@ pub async fn subscribe(
     let t = lang.tr();
     let (user, sub): (_, SubscriptionJson) = match signed_in_json(&current, lang, body).await {
         Ok(x) => x,
-        Err(e) => return e.into_response(),
+        Err(e) => return e.json(lang),
     };
     let mut fields = Vec::new();
     if !endpoint_ok(&sub.endpoint, state.push_allow_http) {
@@ -466,7 +466,7 @@ pub async fn subscribe(
         fields.push(FieldError::new("keys", t.push_err_keys()));
     }
     if !fields.is_empty() {
-        return ApiError::validation(lang, fields).into_response();
+        return AppError::invalid(fields).json(lang);
     }
     let agent = headers
         .get(header::USER_AGENT)
@@ -487,7 +487,7 @@ pub async fn subscribe(
     .await
     {
         Ok(id) => (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response(),
-        Err(e) => ApiError::internal(lang, e).into_response(),
+        Err(e) => AppError::from(e).json(lang),
     }
 }
 
@@ -506,11 +506,11 @@ pub async fn unsubscribe(
 ) -> Response {
     let (user, e): (_, EndpointJson) = match signed_in_json(&current, lang, body).await {
         Ok(x) => x,
-        Err(e) => return e.into_response(),
+        Err(e) => return e.json(lang),
     };
     // Idempotent: a device that is not (or no longer) subscribed is just as unsubscribed.
     match store::unsubscribe(&state.db, user, None, Some(&e.endpoint)).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
-        Err(err) => ApiError::internal(lang, err).into_response(),
+        Err(err) => AppError::from(err).json(lang),
     }
 }

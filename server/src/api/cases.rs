@@ -2,8 +2,8 @@
 //! confidential view only), one's inbox. Each answers what the matching page shows, refused
 //! the same way (the loaders in `app::backend::queries` ask the policy).
 
-use super::error::ApiError;
-use crate::{request::RequestLang, startup::AppState};
+use crate::error::AppError;
+use crate::{request::RequestLang, state::AppState};
 use app::{
     access::Access,
     backend::{auth::CurrentUser, queries},
@@ -19,8 +19,8 @@ use uuid::Uuid;
 fn answer<T: Serialize>(result: Result<Access<T>, sqlx::Error>, lang: app::i18n::Lang) -> Response {
     match result {
         Ok(Access::Ok(v)) => Json(v).into_response(),
-        Ok(refused) => ApiError::refused(&refused, lang).into_response(),
-        Err(e) => ApiError::internal(lang, e).into_response(),
+        Ok(refused) => AppError::from_access(&refused).json(lang),
+        Err(e) => AppError::from(e).json(lang),
     }
 }
 
@@ -41,7 +41,7 @@ pub async fn union_queue(
     if may.allowed() {
         let problems = queries::queue_problems(&params, lang);
         if !problems.is_empty() {
-            return ApiError::validation(lang, problems).into_response();
+            return AppError::invalid(problems).json(lang);
         }
     }
     answer(

@@ -1,9 +1,9 @@
 //! `GET /api/v1/enterprises?q=`: the public enterprise directory search the report form uses.
 
-use super::error::ApiError;
+use crate::error::AppError;
 use crate::{
     request::{ClientAddr, RequestLang},
-    startup::AppState,
+    state::AppState,
 };
 use app::{
     backend::{directory, ratelimit::Limit},
@@ -39,7 +39,7 @@ pub async fn search(
     Query(query): Query<SearchQuery>,
 ) -> Response {
     if let Err(wait) = state.limiter.check(Limit::Search, &addr) {
-        return ApiError::rate_limited(lang, wait).into_response();
+        return AppError::RateLimited(wait).json(lang);
     }
     match directory::search(&state.db, &query.q).await {
         Ok(hits) => Json(
@@ -63,6 +63,6 @@ pub async fn search(
                 .collect::<Vec<_>>(),
         )
         .into_response(),
-        Err(e) => ApiError::internal(lang, e).into_response(),
+        Err(e) => AppError::from(e).json(lang),
     }
 }

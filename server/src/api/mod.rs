@@ -4,7 +4,6 @@
 pub mod alerts;
 pub mod cases;
 pub mod enterprises;
-pub mod error;
 pub mod receipts;
 pub mod reports;
 pub mod services;

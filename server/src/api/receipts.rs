@@ -1,10 +1,10 @@
 //! `GET /api/v1/receipts/{code}`: a report's status and timeline for whoever holds its receipt
 //! code. No reporter identity is in it. Lookups are rate limited, unknown codes more strictly.
 
-use super::error::ApiError;
+use crate::error::AppError;
 use crate::{
     request::{ClientAddr, RequestLang},
-    startup::AppState,
+    state::AppState,
 };
 use app::{
     backend::{ratelimit::Limit, reports},
@@ -92,33 +92,29 @@ pub async fn lookup(
     addr: &str,
     typed: &str,
     lang: Lang,
-) -> Result<ReceiptView, ApiError> {
+) -> Result<ReceiptView, AppError> {
     let t = lang.tr();
     state
         .limiter
         .peek(Limit::ReceiptMiss, addr)
-        .map_err(|wait| ApiError::rate_limited(lang, wait))?;
+        .map_err(AppError::RateLimited)?;
     state
         .limiter
         .check(Limit::ReceiptLookup, addr)
-        .map_err(|wait| ApiError::rate_limited(lang, wait))?;
+        .map_err(AppError::RateLimited)?;
     let code = ReceiptCode::parse(typed).map_err(|e| {
-        ApiError::validation(
-            lang,
-            vec![app::domain::report::FieldError::new(
-                "code",
-                e.localize(lang),
-            )],
-        )
+        AppError::invalid(vec![app::domain::report::FieldError::new(
+            "code",
+            e.localize(lang),
+        )])
     })?;
-    match reports::receipt(&state.db, &code)
-        .await
-        .map_err(|e| ApiError::internal(lang, e))?
-    {
+    match reports::receipt(&state.db, &code).await? {
         Some(view) => Ok(view),
         None => {
             let _ = state.limiter.check(Limit::ReceiptMiss, addr);
-            Err(ApiError::NotFound(t.api_receipt_not_found().to_string()))
+            Err(AppError::NotFound(Some(
+                t.api_receipt_not_found().to_string(),
+            )))
         }
     }
 }
@@ -131,6 +127,6 @@ pub async fn show(
 ) -> Response {
     match lookup(&state, &addr, &code, lang).await {
         Ok(view) => Json(ReceiptJson::new(view, lang)).into_response(),
-        Err(e) => e.into_response(),
+        Err(e) => e.json(lang),
     }
 }

@@ -1,12 +1,12 @@
 //! `POST /api/v1/reports`: a report with its photos, as `multipart/form-data`.
 //! Also reads the plain HTML form's identical multipart body (see `routes::report_form`).
 
-use super::error::ApiError;
+use crate::error::AppError;
 use crate::{
+    actions::reports::{self, Submission, Submitted},
     photos::MAX_PHOTO_BYTES,
-    reports::{self, Submission, Submitted},
     request::{ClientAddr, Device, RequestLang},
-    startup::AppState,
+    state::AppState,
 };
 use app::{
     backend::{ratelimit::Limit, reports::Via},
@@ -58,11 +58,11 @@ pub async fn create(
     multipart: Multipart,
 ) -> Response {
     if let Err(wait) = check_submit_limits(&state, &addr, &device) {
-        return ApiError::rate_limited(lang, wait).into_response();
+        return AppError::RateLimited(wait).json(lang);
     }
     let submission = match read(multipart, lang, Via::App).await {
         Ok(s) => s,
-        Err(e) => return e.into_response(),
+        Err(e) => return e.json(lang),
     };
     match reports::submit(&state, submission, lang).await {
         Ok(s) => {
@@ -75,7 +75,7 @@ pub async fn create(
             device.remember(&mut res);
             res
         }
-        Err(e) => e.into_response(),
+        Err(e) => e.json(lang),
     }
 }
 
@@ -104,19 +104,19 @@ async fn read_limited(
 }
 
 /// Reads the multipart body into a [`Submission`], enforcing the size and count limits as it goes.
-pub async fn read(mut multipart: Multipart, lang: Lang, via: Via) -> Result<Submission, ApiError> {
+pub async fn read(mut multipart: Multipart, lang: Lang, via: Via) -> Result<Submission, AppError> {
     let t = lang.tr();
     let wire = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge {
-                message: fill(
+            AppError::TooLarge {
+                message: Some(fill(
                     t.api_body_too_large(),
                     &[("max", &(MAX_BODY_BYTES / (1024 * 1024)))],
-                ),
+                )),
                 field: None,
             }
         } else {
-            ApiError::BadRequest(t.api_bad_upload().to_string())
+            AppError::BadRequest(Some(t.api_bad_upload().to_string()))
         }
     };
     let mut sub = Submission {
@@ -131,11 +131,11 @@ pub async fn read(mut multipart: Multipart, lang: Lang, via: Via) -> Result<Subm
             let bytes = read_limited(field, MAX_PHOTO_BYTES).await.map_err(wire)?;
             let n = sub.photos.len() + 1;
             let Some(bytes) = bytes else {
-                return Err(ApiError::TooLarge {
-                    message: fill(
+                return Err(AppError::TooLarge {
+                    message: Some(fill(
                         t.api_photo_too_large(),
                         &[("n", &n), ("max", &(MAX_PHOTO_BYTES / (1024 * 1024)))],
-                    ),
+                    )),
                     field: Some("photos".into()),
                 });
             };
@@ -143,20 +143,17 @@ pub async fn read(mut multipart: Multipart, lang: Lang, via: Via) -> Result<Subm
                 continue;
             }
             if n > MAX_PHOTOS {
-                return Err(ApiError::validation(
-                    lang,
-                    vec![FieldError::new(
-                        "photos",
-                        fill(t.field_photos_too_many(), &[("max", &MAX_PHOTOS)]),
-                    )],
-                ));
+                return Err(AppError::invalid(vec![FieldError::new(
+                    "photos",
+                    fill(t.field_photos_too_many(), &[("max", &MAX_PHOTOS)]),
+                )]));
             }
             sub.photos.push(bytes);
             continue;
         }
         let Some(bytes) = read_limited(field, MAX_FIELD_BYTES).await.map_err(wire)? else {
-            return Err(ApiError::TooLarge {
-                message: fill(t.api_field_too_large(), &[("field", &name)]),
+            return Err(AppError::TooLarge {
+                message: Some(fill(t.api_field_too_large(), &[("field", &name)])),
                 field: Some(name),
             });
         };

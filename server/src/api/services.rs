@@ -1,7 +1,7 @@
 //! `GET /api/v1/services` and `/api/v1/services/{code}`: the hazard categories and their
 //! follow-up questions as Open311 GeoReport v2 service list and service definitions.
 
-use super::error::ApiError;
+use crate::error::AppError;
 use crate::request::RequestLang;
 use app::{
     domain::category::{Category, QuestionKind, CATEGORIES},
@@ -78,6 +78,6 @@ pub async fn list(RequestLang(lang): RequestLang) -> Json<Vec<Value>> {
 pub async fn definition(RequestLang(lang): RequestLang, Path(code): Path<String>) -> Response {
     match Category::find(&code) {
         Some(c) => Json(definition_of(c, lang)).into_response(),
-        None => ApiError::NotFound(format!("no service {code}")).into_response(),
+        None => AppError::NotFound(Some(format!("no service {code}"))).json(lang),
     }
 }

@@ -3,9 +3,9 @@
 //! for the worker's hazard photos and the enterprise's after-photos alike.
 
 use super::{sha256_hex, PhotoError, Processed, MAX_DIMENSION, MAX_PHOTO_BYTES, MAX_PIXELS};
-use crate::{api::error::ApiError, startup::AppState};
+use crate::{error::AppError, state::AppState};
 use app::{
-    backend::reports::{self, NewEvidence, NewPhoto},
+    backend::reports::{NewEvidence, NewPhoto},
     domain::report::{FieldError, PhotoMeta},
     i18n::{fill, Lang},
 };
@@ -48,7 +48,7 @@ pub async fn intake(
     photos: Vec<Vec<u8>>,
     metas: &[PhotoMeta],
     lang: Lang,
-) -> Result<Intake, ApiError> {
+) -> Result<Intake, AppError> {
     let jobs = photos.into_iter().map(|bytes| {
         let pipeline = state.photos.clone();
         let bytes = Arc::new(bytes);
@@ -70,7 +70,7 @@ pub async fn intake(
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::validation(lang, errors));
+        return Err(AppError::invalid(errors));
     }
 
     // Files first (content-addressed), remembering which ones this request created.
@@ -97,12 +97,12 @@ pub async fn intake(
         Ok(created)
     })
     .await
-    .map_err(|e| ApiError::internal(lang, e))?;
+    .map_err(AppError::internal)?;
     let created = match created {
         Ok(c) => c,
         Err((created, e)) => {
             remove_unused(state, created).await;
-            return Err(ApiError::internal(lang, format!("storing photos: {e}")));
+            return Err(AppError::internal(format!("storing photos: {e}")));
         }
     };
     let default_meta = PhotoMeta::default();
@@ -142,7 +142,7 @@ pub async fn remove_unused(state: &AppState, created: Vec<String>) {
     if created.is_empty() {
         return;
     }
-    let in_use = reports::keys_in_use(&state.db, &created)
+    let in_use = crate::store::photos::keys_in_use(&state.db, &created)
         .await
         .unwrap_or_else(|_| created.clone());
     let store = state.store.clone();

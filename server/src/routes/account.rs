@@ -1,13 +1,12 @@
 //! Signing in and out, registering as a worker, one's own password and sessions, the inbox,
 //! linking the receipts on a device to one's account.
 
-use super::forms::{again, local_path, read, see, set_cookie, too_many};
-use crate::startup::AppState;
+use super::forms::{again, local_path, read, see, set_cookie};
+use crate::state::AppState;
 use app::{
     backend::{
         audit,
         auth::{self, LoginError, SESSION_ABSOLUTE_MS, SESSION_COOKIE},
-        notify,
         ratelimit::Limit,
         users::{self, UserError},
     },
@@ -39,10 +38,12 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Response {
     };
     let t = posted.lang.tr();
     if let Err(wait) = state.limiter.check(Limit::Login, &posted.addr) {
-        return too_many(&state, &posted, "/me", wait).await;
+        return posted
+            .failed(&state, "/me", crate::error::AppError::RateLimited(wait))
+            .await;
     }
-    let login = posted.form.get("login").cloned().unwrap_or_default();
-    let password = posted.form.get("password").cloned().unwrap_or_default();
+    let login = posted.field("login").cloned().unwrap_or_default();
+    let password = posted.field("password").cloned().unwrap_or_default();
     let agent = posted
         .parts
         .headers
@@ -58,7 +59,7 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Response {
             if let Some(old) = &posted.current.token {
                 let _ = auth::end_session(&state.db, old).await;
             }
-            let mut res = see(&local_path(posted.form.get("next"), "/me"));
+            let mut res = see(&local_path(posted.field("next").map(String::as_str), "/me"));
             set_cookie(
                 &mut res,
                 &session_cookie(&state, &session.token, SESSION_ABSOLUTE_MS),
@@ -124,16 +125,21 @@ pub async fn register(State(state): State<AppState>, req: Request) -> Response {
     let lang = posted.lang;
     let t = lang.tr();
     if let Err(wait) = state.limiter.check(Limit::Login, &posted.addr) {
-        return too_many(&state, &posted, "/register", wait).await;
+        return posted
+            .failed(
+                &state,
+                "/register",
+                crate::error::AppError::RateLimited(wait),
+            )
+            .await;
     }
     let mut errors = Vec::new();
-    let phone = PhoneNumber::parse(posted.form.get("phone").map(String::as_str).unwrap_or(""));
+    let phone = PhoneNumber::parse(posted.field("phone").map(String::as_str).unwrap_or(""));
     if phone.is_err() {
         errors.push(FieldError::new("phone", t.field_phone()));
     }
     let name = posted
-        .form
-        .get("name")
+        .field("name")
         .map(|n| n.trim().to_string())
         .unwrap_or_default();
     if name.chars().count() > 20 {
@@ -142,7 +148,7 @@ pub async fn register(State(state): State<AppState>, req: Request) -> Response {
             fill(t.field_name(), &[("max", &20)]),
         ));
     }
-    let password = posted.form.get("password").cloned().unwrap_or_default();
+    let password = posted.field("password").cloned().unwrap_or_default();
     if password.chars().count() < auth::MIN_PASSWORD_CHARS {
         errors.push(FieldError::new(
             "password",
@@ -151,7 +157,7 @@ pub async fn register(State(state): State<AppState>, req: Request) -> Response {
                 &[("min", &auth::MIN_PASSWORD_CHARS)],
             ),
         ));
-    } else if posted.form.get("password2") != Some(&password) {
+    } else if posted.field("password2") != Some(&password) {
         errors.push(FieldError::new("password2", t.account_password_mismatch()));
     }
     let Ok(phone) = phone
@@ -243,8 +249,8 @@ pub async fn change_password(State(state): State<AppState>, req: Request) -> Res
         )
         .await;
     };
-    let new = posted.form.get("new").cloned().unwrap_or_default();
-    if posted.form.get("new2") != Some(&new) {
+    let new = posted.field("new").cloned().unwrap_or_default();
+    if posted.field("new2") != Some(&new) {
         return again(
             &state,
             &posted,
@@ -255,7 +261,7 @@ pub async fn change_password(State(state): State<AppState>, req: Request) -> Res
         )
         .await;
     }
-    let current = posted.form.get("current").cloned().unwrap_or_default();
+    let current = posted.field("current").cloned().unwrap_or_default();
     match users::change_password(
         &state.db,
         actor.user_id,
@@ -355,8 +361,13 @@ pub async fn mark_read(
         )
         .await;
     };
-    let _ = notify::mark_read(&state.db, actor.user_id, id, state.clock.now_ms()).await;
-    see(&local_path(posted.form.get("next"), "/inbox"))
+    let _ =
+        crate::store::notifications::mark_read(&state.db, actor.user_id, id, state.clock.now_ms())
+            .await;
+    see(&local_path(
+        posted.field("next").map(String::as_str),
+        "/inbox",
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -440,8 +451,7 @@ pub async fn link_receipts_form(State(state): State<AppState>, req: Request) -> 
         .await;
     };
     let codes: Vec<String> = posted
-        .form
-        .get("codes")
+        .field("codes")
         .map(|c| {
             c.split(',')
                 .map(|s| s.trim().to_string())

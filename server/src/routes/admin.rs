@@ -3,10 +3,10 @@
 //! enterprise as it is and as it would be.
 
 use super::forms::{again, read, see, Posted};
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::{
     backend::{
-        assign, directory,
+        directory,
         users::{self, NewUser, UserError},
     },
     domain::{
@@ -54,8 +54,7 @@ async fn grants_from(state: &AppState, posted: &Posted, errors: &mut Vec<FieldEr
     }
     for (field, set) in [("mines", &mut g.mines), ("enterprises", &mut g.enterprises)] {
         let codes: Vec<String> = posted
-            .form
-            .get(field)
+            .field(field)
             .map(|v| {
                 v.lines()
                     .map(|l| l.trim().to_string())
@@ -79,7 +78,7 @@ async fn grants_from(state: &AppState, posted: &Posted, errors: &mut Vec<FieldEr
         }
     }
     if g.roles.contains(&Role::UnionAdmin) {
-        g.admin_of = match posted.form.get("admin_of").map(|s| s.trim()) {
+        g.admin_of = match posted.field("admin_of").map(|s| s.trim()) {
             Some("city") => Some(None),
             Some(d) if DistrictCode::parse(d).is_ok() => Some(Some(d.to_string())),
             _ => None,
@@ -121,13 +120,11 @@ pub async fn create_user(State(state): State<AppState>, req: Request) -> Respons
     let mut errors = Vec::new();
     let grants = grants_from(&state, &posted, &mut errors).await;
     let username = posted
-        .form
-        .get("username")
+        .field("username")
         .map(|u| u.trim().to_string())
         .filter(|u| !u.is_empty());
     let phone = match posted
-        .form
-        .get("phone")
+        .field("phone")
         .map(|p| p.trim())
         .filter(|p| !p.is_empty())
     {
@@ -150,14 +147,13 @@ pub async fn create_user(State(state): State<AppState>, req: Request) -> Respons
         errors.push(FieldError::new("username", t.admin_username_bad()));
     }
     let display_name = posted
-        .form
-        .get("display_name")
+        .field("display_name")
         .map(|n| n.trim().to_string())
         .unwrap_or_default();
     if display_name.is_empty() || display_name.chars().count() > 40 {
         errors.push(FieldError::new("display_name", t.action_required()));
     }
-    let password = posted.form.get("password").cloned().unwrap_or_default();
+    let password = posted.field("password").cloned().unwrap_or_default();
     if password.chars().count() < app::backend::auth::MIN_PASSWORD_CHARS {
         errors.push(FieldError::new(
             "password",
@@ -344,7 +340,7 @@ pub async fn update_user(
         .await;
     }
     // Reports they may no longer hold go to whoever routing picks now.
-    let _ = assign::reroute_for(&state.db, id, t.admin_reroute_coverage(), now).await;
+    let _ = crate::actions::reports::reroute_for(&state, id, t.admin_reroute_coverage()).await;
     see(&format!("{page}?ok=1"))
 }
 
@@ -384,7 +380,7 @@ pub async fn set_disabled(
         .await;
     }
     if disabled {
-        let _ = assign::reroute_for(&state.db, id, t.admin_reroute_disabled(), now).await;
+        let _ = crate::actions::reports::reroute_for(&state, id, t.admin_reroute_disabled()).await;
     }
     see(&format!("/admin/users/{id}?ok=1"))
 }
@@ -447,7 +443,7 @@ pub async fn save_enterprise(
     }
     let fields: Vec<String> = enterprise_import::COLUMNS
         .iter()
-        .map(|c| posted.form.get(*c).cloned().unwrap_or_default())
+        .map(|c| posted.field(*c).cloned().unwrap_or_default())
         .collect();
     let input = match check(&fields, lang) {
         Ok(i) => i,
@@ -475,8 +471,7 @@ pub async fn save_enterprise(
     }
     let now = state.clock.now_ms();
     let designated = posted
-        .form
-        .get("designated_inspector_id")
+        .field("designated_inspector_id")
         .and_then(|v| Uuid::parse_str(v.trim()).ok());
     if let Some(inspector) = designated {
         // Only an active inspector covering the enterprise's district can be its designated one.
@@ -589,20 +584,7 @@ pub async fn import(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let lang = crate::request::page_lang(&parts);
     let t = lang.tr();
-    let current = parts
-        .extensions
-        .get::<app::backend::auth::CurrentUser>()
-        .cloned()
-        .unwrap_or_default();
-    let addr = super::forms::client_addr(&parts);
-    let posted = Posted {
-        parts: parts.clone(),
-        pairs: Vec::new(),
-        form: Default::default(),
-        current,
-        lang,
-        addr,
-    };
+    let posted = super::forms::posted_of(&parts);
     let page = "/admin/enterprises";
     let actor = posted.current.actor.clone();
     let d = decide(actor.as_ref(), Action::ManageDirectory, &Object::None);

@@ -3,7 +3,7 @@
 //! removes a device. Each checks the policy, writes, then tells the officers.
 
 use super::forms::{again, read, see, Posted};
-use crate::{alerts, startup::AppState};
+use crate::{alerts, state::AppState};
 use app::{
     backend::{
         alerts::{self as store, AlertWriteError, NewAlert, Telling},
@@ -100,8 +100,7 @@ async fn audit_alert(state: &AppState, posted: &Posted, action: &str, id: Uuid, 
 /// A trimmed text field of the form, with a message when it is longer than `max` characters.
 fn text_field(posted: &Posted, name: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
     let value = posted
-        .form
-        .get(name)
+        .field(name)
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
     if value.chars().count() > max {
@@ -117,8 +116,7 @@ fn text_field(posted: &Posted, name: &str, max: usize, errors: &mut Vec<FieldErr
 /// The `temperature` field in degrees (a typed `℃` or `°C` allowed); `Ok(None)` when empty.
 fn temperature_field(posted: &Posted) -> Result<Option<Celsius10>, String> {
     let typed = posted
-        .form
-        .get("temperature")
+        .field("temperature")
         .map(|s| s.trim().replace(['℃', '°', 'C'], ""))
         .unwrap_or_default();
     if typed.is_empty() {
@@ -143,8 +141,7 @@ fn read_form(posted: &Posted, lang: Lang) -> Result<AlertForm, Vec<FieldError>> 
     let mut errors = Vec::new();
     let get = |k: &str| {
         posted
-            .form
-            .get(k)
+            .field(k)
             .map(|s| s.trim().to_string())
             .unwrap_or_default()
     };
@@ -384,7 +381,7 @@ pub async fn update(State(state): State<AppState>, Path(id): Path<Uuid>, req: Re
     let t = posted.lang.tr();
     let event = Event::parse(&old.event).unwrap_or(Event::Heat);
     let mut fields = Vec::new();
-    let level = Level::parse(posted.form.get("level").map(String::as_str).unwrap_or(""));
+    let level = Level::parse(posted.field("level").map(String::as_str).unwrap_or(""));
     if !level.is_some_and(|l| l.allowed(event)) {
         fields.push(FieldError::new("level", t.alerts_err_level()));
     }
@@ -474,8 +471,7 @@ pub async fn acknowledge(
         return refuse(&state, &posted, &page, Decision::SignIn).await;
     };
     let Some(enterprise) = posted
-        .form
-        .get("enterprise")
+        .field("enterprise")
         .and_then(|e| Uuid::parse_str(e).ok())
     else {
         let field = FieldError::new("enterprise", t.alerts_err_enterprise());

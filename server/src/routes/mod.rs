@@ -1,18 +1,23 @@
-//! HTTP routes other than the Leptos pages and server functions: the plain HTML forms' targets,
+//! HTTP routes other than the Leptos pages and server functions: the plain HTML forms' targets
+//! (thin: read the typed form, call the action, answer with a redirect or the page again),
 //! photos, the CSV export. [`form_routes`] is the one list the router is built from and the
-//! authorization matrix enumerates.
+//! authorization matrix enumerates; the desks' action names come from [`app::desks`].
 
 pub mod account;
 pub mod admin;
 pub mod alerts;
-pub mod cases;
+pub mod enterprise;
 pub mod forms;
 pub mod health;
 pub mod lang;
 pub mod pages;
+pub mod photos;
 pub mod report_form;
+pub mod reporter;
+pub mod union;
 
-use crate::{api::reports::MAX_BODY_BYTES, startup::AppState};
+use crate::{api::reports::MAX_BODY_BYTES, state::AppState};
+use app::desks::{EnterpriseAction, ReporterAction, UnionAction};
 use axum::{
     extract::DefaultBodyLimit,
     routing::{get, post, MethodRouter},
@@ -44,19 +49,15 @@ pub fn form_routes() -> Vec<RouteEntry> {
         ("POST", "/alerts/{id}/ack", post(alerts::acknowledge)),
         ("POST", "/me/push/test", post(alerts::test_push)),
         ("POST", "/me/push/{id}/remove", post(alerts::remove_device)),
-        ("POST", "/r/{code}/{action}", post(cases::reporter_action)),
+        ("POST", ReporterAction::ROUTE, post(reporter::action)),
+        ("POST", UnionAction::ROUTE, post(union::action)),
         (
             "POST",
-            "/union/reports/{id}/{action}",
-            post(cases::union_action),
+            EnterpriseAction::ROUTE,
+            post(enterprise::action).layer(uploads()),
         ),
-        (
-            "POST",
-            "/enterprise/reports/{id}/{action}",
-            post(cases::enterprise_action).layer(uploads()),
-        ),
-        ("GET", "/enterprise/export.csv", get(cases::export_csv)),
-        ("GET", "/photos/{id}/{size}", get(cases::photo)),
+        ("GET", "/enterprise/export.csv", get(enterprise::export_csv)),
+        ("GET", "/photos/{id}/{size}", get(photos::photo)),
         ("POST", "/admin/users", post(admin::create_user)),
         ("POST", "/admin/users/{id}", post(admin::update_user)),
         (

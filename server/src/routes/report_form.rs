@@ -3,10 +3,11 @@
 //! the values sent and a message at each wrong field.
 
 use crate::{
-    api::{self, error::ApiError},
-    reports::{self, Submission},
+    actions::reports::{self, Submission},
+    api,
+    error::AppError,
     request::{page_lang, ClientAddr, Device},
-    startup::AppState,
+    state::AppState,
 };
 use app::{backend::reports::Via, components::report_form::FormInitial};
 use axum::{
@@ -28,15 +29,10 @@ pub async fn submit(
     let page = Request::from_parts(parts.clone(), Body::empty());
     let outcome = async {
         api::reports::check_submit_limits(&state, &addr, &device)
-            .map_err(|wait| (ApiError::rate_limited(lang, wait), None))?;
+            .map_err(|wait| (AppError::RateLimited(wait), None))?;
         let multipart = Multipart::from_request(Request::from_parts(parts, body), &state)
             .await
-            .map_err(|_| {
-                (
-                    ApiError::BadRequest(lang.tr().api_bad_upload().to_string()),
-                    None,
-                )
-            })?;
+            .map_err(|_| (AppError::BadRequest(None), None))?;
         let sub: Submission = api::reports::read(multipart, lang, Via::Form)
             .await
             .map_err(|e| (e, None))?;
@@ -54,14 +50,15 @@ pub async fn submit(
             res
         }
         Err((error, values)) => {
-            let status = error.status();
+            error.log();
             let initial = FormInitial {
                 values: values.unwrap_or_default(),
-                errors: error.fields(),
-                message: Some(error.message().to_string()),
+                errors: error.fields(lang),
+                message: Some(error.message(lang)),
             };
             let mut res = render_form(state, page, initial).await;
-            *res.status_mut() = status;
+            *res.status_mut() = error.status();
+            error.set_headers(&mut res);
             res
         }
     }

@@ -1,17 +1,22 @@
-//! Submitting a report, as a script: guards, validation, photos through the pipeline, files
-//! stored, then everything in one transaction. Used by the REST API and the plain HTML form.
-//! A failure at any step leaves no report, no row and no file behind.
+//! `POST /api/v1/reports` and `POST /report`: a worker submits a report, as a script — a retry
+//! answers with the receipt it already has; the fields, photos and place are checked; photos go
+//! through the pipeline and their files are stored; routing picks the holder; then the report,
+//! its photos, its first timeline entries and its notifications commit in one
+//! [`steps::submit`]. A failure at any step leaves no report, no row and no file behind.
 
 use crate::{
-    api::error::ApiError,
+    actions::rec,
+    error::AppError,
     photos::intake::{intake, remove_unused, Intake},
-    startup::AppState,
+    state::AppState,
+    store::{
+        routing,
+        steps::{self, Audience, Tell},
+    },
 };
 use app::{
     backend::{
-        assign,
         directory::{self, Resolved},
-        notify,
         reports::{self, NewReport, Stored, Via},
     },
     domain::report::{
@@ -61,7 +66,8 @@ pub fn fingerprint(raw: &app::domain::report::RawReport, photos: &[Vec<u8>]) -> 
 }
 
 /// Stores a report, or explains (in `lang`) what is wrong with it.
-pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Submitted, ApiError> {
+#[tracing::instrument(skip_all, fields(photos = sub.photos.len()))]
+pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Submitted, AppError> {
     let t = lang.tr();
     let db = &state.db;
 
@@ -74,12 +80,9 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
         .as_deref()
         .and_then(|c| uuid::Uuid::parse_str(c.trim()).ok())
     {
-        if let Some(found) = reports::by_client_id(db, client_id)
-            .await
-            .map_err(|e| ApiError::internal(lang, e))?
-        {
+        if let Some(found) = reports::by_client_id(db, client_id).await? {
             if found.fingerprint != fingerprint {
-                return Err(ApiError::Conflict(fill(
+                return Err(AppError::conflict(fill(
                     t.api_client_id_reused(),
                     &[("code", &found.code.display())],
                 )));
@@ -124,10 +127,7 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
     let mut industry: Option<(String, bool)> = None;
     if let Some(v) = &valid {
         match &v.place {
-            PlaceInput::Enterprise(id) => match directory::by_id(db, *id)
-                .await
-                .map_err(|e| ApiError::internal(lang, e))?
-            {
+            PlaceInput::Enterprise(id) => match directory::by_id(db, *id).await? {
                 Some(e) => {
                     industry = Some((e.industry_code.clone(), e.is_coal_mine));
                     place = Some((Some(e.id), e.district_code, None))
@@ -137,10 +137,7 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
                     t.field_enterprise_not_found(),
                 )),
             },
-            PlaceInput::Search(q) => match directory::resolve(db, q)
-                .await
-                .map_err(|e| ApiError::internal(lang, e))?
-            {
+            PlaceInput::Search(q) => match directory::resolve(db, q).await? {
                 Resolved::One(e) => {
                     industry = Some((e.industry_code.clone(), e.is_coal_mine));
                     place = Some((Some(e.id), e.district_code, None))
@@ -161,19 +158,16 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
     }
     // A report about a heat alert must name one we issued.
     if let Some(alert) = valid.as_ref().and_then(|v| v.alert) {
-        let known = app::backend::alerts::get(db, alert)
-            .await
-            .map_err(|e| ApiError::internal(lang, e))?
-            .is_some();
+        let known = app::backend::alerts::get(db, alert).await?.is_some();
         if !known {
             errors.push(FieldError::new("alert_id", t.field_alert()));
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::validation(lang, errors));
+        return Err(AppError::invalid(errors));
     }
     let (Some(valid), Some((enterprise_id, district_code, address))) = (valid, place) else {
-        return Err(ApiError::validation(lang, errors));
+        return Err(AppError::invalid(errors));
     };
 
     let Intake { photos, created } = intake(state, sub.photos, &metas, lang).await?;
@@ -186,21 +180,19 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
             state.identity.seal(phone.as_str()),
         )),
     };
-    let answers_json =
-        serde_json::to_string(&valid.answers).map_err(|e| ApiError::internal(lang, e))?;
+    let answers_json = serde_json::to_string(&valid.answers).map_err(AppError::internal)?;
     let (industry_code, is_coal_mine) = match industry {
         Some((i, coal)) => (Some(i), coal),
         None => (None, false),
     };
-    let routing = assign::facts(
+    let routing = routing::facts(
         db,
         enterprise_id,
         &district_code,
         industry_code.as_deref(),
         is_coal_mine,
     )
-    .await
-    .map_err(|e| ApiError::internal(lang, e))?;
+    .await?;
     let routed = app::domain::routing::route(&routing);
     let report = NewReport {
         client_id: valid.client_id,
@@ -227,7 +219,8 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
         reporter,
         photos,
     };
-    match reports::insert(db, &report, state.clock.now_ms()).await {
+    let tell = new_report_notices(&report, &routed);
+    match steps::submit(db, &report, &tell, state.clock.now_ms()).await {
         Ok(stored @ Stored::Created { .. }) => {
             tracing::info!(
                 receipt = %stored.code().display(),
@@ -237,9 +230,6 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
                 routed = routed.rule.as_str(),
                 "report submitted"
             );
-            if let Stored::Created { id, .. } = &stored {
-                notify_new_report(state, *id, &report, &routed).await;
-            }
             Ok(Submitted::Created(stored))
         }
         Ok(stored @ Stored::Existing { .. }) => {
@@ -249,61 +239,33 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
         }
         Err(e) => {
             remove_unused(state, created).await;
-            Err(ApiError::internal(lang, format!("storing report: {e}")))
+            Err(e)
         }
     }
 }
 
-/// Tells the assignee (or the district desk) about a new report; an urgent one also pages the
+/// Who hears of a new report: its holder (or the district desk); an urgent one also pages the
 /// district union's admins at once.
-async fn notify_new_report(
-    state: &AppState,
-    id: uuid::Uuid,
-    report: &NewReport,
-    routed: &app::domain::routing::Routed,
-) {
-    let db = &state.db;
-    let now = state.clock.now_ms();
-    let category = app::backend::cases::category_name(&report.category, app::i18n::Lang::ZhCn);
-    let link = format!("/union/reports/{id}");
-    let mut to = match routed.assignee {
-        Some(a) => vec![a],
-        None => notify::desk_for(db, &report.district_code)
-            .await
-            .unwrap_or_default(),
+fn new_report_notices(report: &NewReport, routed: &app::domain::routing::Routed) -> Vec<Tell> {
+    let category = app::backend::cases::category_name(&report.category, Lang::ZhCn);
+    let holder = match routed.assignee {
+        Some(a) => Audience::User(a),
+        None => Audience::DistrictDesk,
     };
-    let urgent = report.severity.is_urgent();
-    let note = if urgent {
-        to.extend(
-            notify::desk_for(db, &report.district_code)
-                .await
-                .unwrap_or_default(),
-        );
-        to.sort();
-        to.dedup();
-        notify::Note {
-            kind: "urgent",
-            report_id: Some(id),
-            title: app::i18n::fill(
-                app::i18n::Lang::ZhCn.tr().notify_urgent(),
-                &[("category", &category)],
-            ),
-            body: routed.reason.clone(),
-            link,
-        }
+    let (kind, title) = if report.severity.is_urgent() {
+        ("urgent", rec().notify_urgent())
     } else {
-        notify::Note {
-            kind: "assigned",
-            report_id: Some(id),
-            title: app::i18n::fill(
-                app::i18n::Lang::ZhCn.tr().notify_assigned(),
-                &[("category", &category)],
-            ),
-            body: routed.reason.clone(),
-            link,
-        }
+        ("assigned", rec().notify_assigned())
     };
-    if let Err(e) = notify::send(db, &to, &note, now).await {
-        tracing::error!(error = %e, "could not notify about a new report");
+    let note = |to| Tell {
+        to,
+        kind,
+        title: fill(title, &[("category", &category)]),
+        body: routed.reason.clone(),
+    };
+    let mut tell = vec![note(holder)];
+    if report.severity.is_urgent() {
+        tell.push(note(Audience::DistrictDesk));
     }
+    tell
 }

@@ -1,0 +1,64 @@
+//! The background jobs: closing verified reports the reporter did not answer within the window,
+//! escalating overdue reports up the ladder (inspector → district union → city union), and
+//! reminding enterprises that have not acknowledged an alert.
+//!
+//! Several server processes may run them against one PostgreSQL: each report is claimed with
+//! `FOR UPDATE SKIP LOCKED` and re-checked under the lock, and every escalation rung is a row
+//! with a primary key, so each is done (and told) exactly once. On SQLite the single writer
+//! (`BEGIN IMMEDIATE`) serialises the same steps.
+
+mod close_unanswered;
+mod escalate;
+mod remind;
+
+use crate::{error::AppError, state::AppState};
+use app::domain::deadlines::Escalation;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// How often a server runs the jobs (`SAFESNAP_JOBS_INTERVAL_SECS`; 0 turns them off).
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
+/// Most reports one run closes or escalates (the rest wait for the next run).
+pub const BATCH: i64 = 1000;
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunReport {
+    pub escalations: Vec<(Uuid, Escalation)>,
+    pub closed: Vec<Uuid>,
+    /// Alerts whose unacknowledged recipients were reminded.
+    pub reminded: Vec<Uuid>,
+}
+
+/// One pass of every job.
+#[tracing::instrument(skip_all)]
+pub async fn run_once(state: &AppState) -> Result<RunReport, AppError> {
+    let now = state.clock.now_ms();
+    let mut report = RunReport::default();
+    close_unanswered::run(state, now, &mut report).await?;
+    escalate::run(state, now, &mut report).await?;
+    remind::run(state, now, &mut report).await?;
+    Ok(report)
+}
+
+/// Runs the jobs every `interval` until the process stops.
+pub fn spawn(state: AppState, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match run_once(&state).await {
+                Ok(r) if !r.escalations.is_empty() || !r.closed.is_empty() => {
+                    tracing::info!(
+                        escalations = r.escalations.len(),
+                        closed = r.closed.len(),
+                        "jobs ran"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => e.log(),
+            }
+        }
+    })
+}

@@ -1,0 +1,69 @@
+//! `grade`: the inspector grades the hazard; a report made without knowing the enterprise gets
+//! it now (the notice needs one). The reporter's linked accounts are told.
+
+use crate::{
+    actions::{authorize, rec, Caller},
+    error::AppError,
+    state::AppState,
+    store::steps::{self, Audience, By, Set, Step, Visibility},
+};
+use app::{
+    backend::directory::{self, Resolved},
+    domain::{
+        forms::union::{labelled, GradeForm},
+        policy::Action,
+        report::FieldError,
+        workflow::{Event, Grade, Party},
+    },
+};
+use uuid::Uuid;
+
+#[tracing::instrument(skip_all, fields(report = %report))]
+pub async fn grade(
+    state: &AppState,
+    who: Caller<'_>,
+    report: Uuid,
+    form: GradeForm,
+) -> Result<(), AppError> {
+    authorize(&state.db, who.actor, Action::Triage, report).await?;
+    let t = who.lang.tr();
+    let (valid, mut errors) = match form.parse(who.lang) {
+        Ok(v) => (Some(v), Vec::new()),
+        Err(e) => (None, e),
+    };
+    let mut enterprise = None;
+    if let Some(typed) = app::domain::forms::text(&form.enterprise) {
+        match directory::resolve(&state.db, &typed).await? {
+            Resolved::One(e) => enterprise = Some(e),
+            Resolved::None => errors.push(FieldError::new(
+                "enterprise",
+                t.field_enterprise_not_found(),
+            )),
+            Resolved::Many(_) => errors.push(FieldError::new(
+                "enterprise",
+                t.field_enterprise_ambiguous(),
+            )),
+        }
+    }
+    let Some(valid) = valid.filter(|_| errors.is_empty()) else {
+        return Err(AppError::invalid(errors));
+    };
+    let label = match valid.grade {
+        Grade::Ordinary => rec().grade_ordinary(),
+        Grade::Major => rec().grade_major(),
+    };
+    let mut step = Step::new(report, "grade", By::Party(Party::Union), who.user_id())
+        .event(Event::Grade)
+        .entry(labelled(label, valid.note.as_deref()), Visibility::Reporter)
+        .set(Set::Grade(valid.grade))
+        .tell(Audience::Reporter, "reporter", rec().notify_triaged());
+    if let Some(e) = enterprise {
+        step = step.set(Set::Enterprise {
+            id: e.id,
+            industry: e.industry_code,
+            coal_mine: e.is_coal_mine,
+        });
+    }
+    steps::record(&state.db, &step, state.clock.now_ms(), who.lang).await?;
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! `GET /photos/{id}/{thumb|display|original}`: a report's photos, behind the policy.
+
+use crate::state::AppState;
+use app::{
+    backend::{auth::CurrentUser, cases},
+    domain::policy::{decide, Action, Decision, Object},
+};
+use axum::{
+    body::Body,
+    extract::{Path, Request, State},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use uuid::Uuid;
+
+/// `GET /photos/{id}/{thumb|display|original}`: an image, only ever as an image, to whoever the
+/// policy lets see it (derivatives: the union in scope, and the enterprise after the notice;
+/// originals: the union only, as evidence).
+pub async fn photo(
+    State(state): State<AppState>,
+    Path((id, size)): Path<(Uuid, String)>,
+    req: Request,
+) -> Response {
+    if !matches!(size.as_str(), "thumb" | "display" | "original") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let current = req
+        .extensions()
+        .get::<CurrentUser>()
+        .cloned()
+        .unwrap_or_default();
+    let actor = current.actor.as_ref();
+    let Ok(Some((report, _kind))) = cases::photo_report(&state.db, id).await else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Ok(Some(facts)) = cases::facts(&state.db, report).await else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let object = Object::Report(&facts);
+    let decision = if size == "original" {
+        decide(actor, Action::ViewEvidence, &object)
+    } else {
+        match decide(actor, Action::ViewPhotos, &object) {
+            Decision::Allow => Decision::Allow,
+            _ => decide(actor, Action::ViewReportAsEnterprise, &object),
+        }
+    };
+    match decision {
+        Decision::Allow => {}
+        Decision::SignIn => return StatusCode::UNAUTHORIZED.into_response(),
+        Decision::Deny => return StatusCode::NOT_FOUND.into_response(),
+    }
+    let Ok(Some(key)) = cases::photo_key(&state.db, id, &size).await else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let store = state.store.clone();
+    let Ok(Ok(bytes)) = tokio::task::spawn_blocking(move || store.get(&key)).await else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let content_type = if size == "original" {
+        match crate::photos::Sniffed::of(&bytes) {
+            crate::photos::Sniffed::Png => "image/png",
+            crate::photos::Sniffed::Webp => "image/webp",
+            _ => "image/jpeg",
+        }
+    } else {
+        "image/jpeg"
+    };
+    let mut res = Response::new(Body::from(bytes));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline"),
+    );
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    res
+}

@@ -1,0 +1,10 @@
+//! Every write to the database, one module per family of tables, each saying what it owns.
+//! Actions call these; routes never do. [`steps`] is the only writer of a report's life (its
+//! state, timeline and the notifications of each step); reads that pages and server functions
+//! need live in `app::backend`.
+
+pub mod audit;
+pub mod notifications;
+pub mod photos;
+pub mod routing;
+pub mod steps;
