@@ -16,6 +16,16 @@ pub enum Access<T> {
 }
 
 impl<T> Access<T> {
+    /// The same refusal, or `f` of what was found.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Access<U> {
+        match self {
+            Access::Ok(v) => Access::Ok(f(v)),
+            Access::SignIn => Access::SignIn,
+            Access::Denied => Access::Denied,
+            Access::NotFound => Access::NotFound,
+        }
+    }
+
     /// The HTTP status a page answering this should have.
     pub fn status(&self) -> u16 {
         match self {

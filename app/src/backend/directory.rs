@@ -67,6 +67,27 @@ pub enum Resolved {
     Many(Vec<EnterpriseHit>),
 }
 
+impl Resolved {
+    /// The one enterprise, or the `enterprise` field's error: none, or more than one, matched.
+    pub fn one(
+        self,
+        lang: crate::i18n::Lang,
+    ) -> Result<EnterpriseHit, crate::domain::report::FieldError> {
+        let t = lang.tr();
+        match self {
+            Resolved::One(e) => Ok(e),
+            Resolved::None => Err(crate::domain::report::FieldError::new(
+                "enterprise",
+                t.field_enterprise_not_found(),
+            )),
+            Resolved::Many(_) => Err(crate::domain::report::FieldError::new(
+                "enterprise",
+                t.field_enterprise_ambiguous(),
+            )),
+        }
+    }
+}
+
 /// A valid USCC, an exact name, or a name fragment that matches exactly one enterprise.
 pub async fn resolve(db: &Db, typed: &str) -> Result<Resolved, sqlx::Error> {
     let typed = typed.trim();

@@ -6,4 +6,5 @@ pub mod layout;
 pub mod outbox;
 pub mod page;
 pub mod receipts;
+pub mod report;
 pub mod report_form;

@@ -56,6 +56,41 @@ pub fn gate<T>(loaded: Loaded<T>, show: impl FnOnce(T) -> AnyView) -> AnyView {
     }
 }
 
+/// The `{id}` of the page's path, when it is a UUID.
+pub fn id_param() -> Option<uuid::Uuid> {
+    leptos_router::hooks::use_params_map()
+        .read_untracked()
+        .get("id")
+        .and_then(|s| uuid::Uuid::parse_str(&s).ok())
+}
+
+/// The body of a page about one thing named by its `{id}`: `load(id)` (a missing or malformed
+/// id is "not found"), then `show` through [`gate`], which answers the page's status.
+pub fn by_id<T, Fut>(
+    load: impl Fn(uuid::Uuid) -> Fut + Clone + Send + Sync + 'static,
+    show: impl Fn(T) -> AnyView + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Send + Sync + 'static,
+    Fut: std::future::Future<Output = Loaded<T>> + Send + 'static,
+{
+    let id = id_param();
+    view! {
+        <Suspense fallback=loading>
+            {move || {
+                let (load, show) = (load.clone(), show.clone());
+                Suspend::new(async move {
+                    let loaded = match id {
+                        Some(id) => load(id).await,
+                        None => Ok(Access::NotFound),
+                    };
+                    gate(loaded, show)
+                })
+            }}
+        </Suspense>
+    }
+}
+
 /// The page's loading placeholder.
 pub fn loading() -> impl IntoView {
     let t = use_lang().tr();

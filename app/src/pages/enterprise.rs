@@ -4,20 +4,22 @@
 use crate::{
     access::Access,
     components::page::{
-        category_name, date_of, field_error, gate, loading, photo_grid, timeline, use_feedback,
-        when, FormOutcome, Loaded,
+        by_id, category_name, date_of, field_error, gate, loading, photo_grid, timeline,
+        use_feedback, when, FormOutcome, Loaded,
     },
+    components::report::{grade_label, notice_facts},
+    desks::EnterpriseAction,
+    domain::forms::enterprise::MAX_NOTE_CHARS,
     domain::{
         report::ReportState,
         workflow::{transition, Event, Party},
     },
     i18n::{fill, use_lang, Lang},
-    pages::union::grade_label,
-    views::{EnterpriseReportView, NoticeView, QueuePage},
+    views::{EnterpriseReportView, QueuePage},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 #[server]
@@ -70,7 +72,7 @@ pub fn EnterpriseQueuePage() -> impl IntoView {
                         {page.items.is_empty().then(|| view! { <p class="hint">{t.enterprise_empty()}</p> })}
                         <ul class="queue">
                             {page.items.into_iter().map(|item| {
-                                let href = format!("/enterprise/reports/{}", item.id);
+                                let href = EnterpriseAction::page(item.id);
                                 view! {
                                     <li class="queue-item" class:urgent=item.urgent>
                                         <a href=href>
@@ -95,58 +97,23 @@ pub fn EnterpriseQueuePage() -> impl IntoView {
     }
 }
 
-/// The 五定 of a notice, and the governance plan of a major hazard.
-pub fn notice_facts(n: &NoticeView, lang: Lang) -> impl IntoView {
-    let t = lang.tr();
-    let plan = [
-        (t.notice_plan_goal(), n.plan_goal.clone()),
-        (t.notice_plan_resources(), n.plan_resources.clone()),
-        (t.notice_plan_people(), n.plan_people.clone()),
-        (t.notice_plan_safety(), n.plan_safety.clone()),
-        (t.notice_plan_emergency(), n.plan_emergency.clone()),
-    ];
-    view! {
-        <dl class="facts notice-facts">
-            <dt>{t.notice_sent_at()}</dt><dd>{when(n.sent_at)}</dd>
-            <dt>{t.notice_responsible()}</dt><dd>{n.responsible_person.clone()}</dd>
-            <dt>{t.notice_measures()}</dt><dd class="measures">{n.measures.clone()}</dd>
-            <dt>{t.notice_deadline()}</dt><dd>{when(n.deadline_at)}</dd>
-            <dt>{t.notice_standard()}</dt><dd>{n.standard.clone()}</dd>
-            <dt>{t.notice_acceptance()}</dt><dd>{n.acceptance_person.clone()}</dd>
-            {plan.into_iter().filter_map(|(label, v)| v.map(|v| view! { <dt>{label}</dt><dd>{v}</dd> })).collect_view()}
-        </dl>
-    }
-}
-
 #[component]
 pub fn EnterpriseReportPage() -> impl IntoView {
     let lang = use_lang();
     let t = lang.tr();
-    let id = use_params_map()
-        .read_untracked()
-        .get("id")
-        .and_then(|s| Uuid::parse_str(&s).ok());
     view! {
         <Title text=t.case_title()/>
         <p><a href="/enterprise">{"← "}{t.enterprise_title()}</a></p>
         <h1>{t.case_title()}</h1>
         <FormOutcome/>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                let loaded: Loaded<EnterpriseReportView> = match id {
-                    Some(id) => load_enterprise_report(id, lang).await,
-                    None => Ok(Access::NotFound),
-                };
-                gate(loaded, |v| report_view(v, lang).into_any())
-            })}
-        </Suspense>
+        {by_id(move |id| load_enterprise_report(id, lang), move |v| report_view(v, lang).into_any())}
     }
 }
 
 fn report_view(v: EnterpriseReportView, lang: Lang) -> impl IntoView {
     let t = lang.tr();
     let feedback = use_feedback();
-    let base = format!("/enterprise/reports/{}", v.id);
+    let id = v.id;
     let may = |e: Event| transition(v.state, e, Party::Enterprise).is_ok();
     let can_extend = v.extension.is_none()
         && matches!(v.state, ReportState::NoticeSent | ReportState::Acknowledged);
@@ -180,7 +147,7 @@ fn report_view(v: EnterpriseReportView, lang: Lang) -> impl IntoView {
             {photo_grid(v.photos.clone(), false)}
         </section>
         {may(Event::Acknowledge).then(|| view! {
-            <form class="card form" method="post" action=format!("{base}/acknowledge")>
+            <form class="card form" method="post" action=EnterpriseAction::Acknowledge.url(id)>
                 <p>{t.enterprise_acknowledge_hint()}</p>
                 <button type="submit" class="button">{t.enterprise_acknowledge()}</button>
             </form>
@@ -188,7 +155,7 @@ fn report_view(v: EnterpriseReportView, lang: Lang) -> impl IntoView {
         {may(Event::SubmitRectification).then(|| {
             let fb = fb.clone();
             view! {
-                <form class="card form" method="post" action=format!("{base}/rectification") enctype="multipart/form-data">
+                <form class="card form" method="post" action=EnterpriseAction::Rectification.url(id) enctype="multipart/form-data">
                     <h2>{t.rectification_title()}</h2>
                     <label class="field">
                         <span>{t.rectification_photos()}</span>
@@ -197,7 +164,7 @@ fn report_view(v: EnterpriseReportView, lang: Lang) -> impl IntoView {
                     </label>
                     <label class="field">
                         <span>{t.rectification_note()}</span>
-                        <textarea name="note" rows="4" maxlength="1000" required>{fb.value("note")}</textarea>
+                        <textarea name="note" rows="4" maxlength=MAX_NOTE_CHARS.to_string() required>{fb.value("note")}</textarea>
                         {field_error(&fb, "note")}
                     </label>
                     <button type="submit" class="button">{t.rectification_submit()}</button>
@@ -210,7 +177,7 @@ fn report_view(v: EnterpriseReportView, lang: Lang) -> impl IntoView {
                 <details class="card">
                     <summary>{t.extension_request()}</summary>
                     <p class="hint">{t.extension_once_hint()}</p>
-                    <form class="form" method="post" action=format!("{base}/extension")>
+                    <form class="form" method="post" action=EnterpriseAction::Extension.url(id)>
                         <label class="field">
                             <span>{t.extension_until()}</span>
                             <input type="date" name="until" required value=fb.value("until")/>
@@ -218,7 +185,7 @@ fn report_view(v: EnterpriseReportView, lang: Lang) -> impl IntoView {
                         </label>
                         <label class="field">
                             <span>{t.extension_reason()}</span>
-                            <textarea name="reason" rows="2" maxlength="1000" required>{fb.value("reason")}</textarea>
+                            <textarea name="reason" rows="2" maxlength=MAX_NOTE_CHARS.to_string() required>{fb.value("reason")}</textarea>
                             {field_error(&fb, "reason")}
                         </label>
                         <button type="submit" class="button secondary">{t.extension_send()}</button>

@@ -2,13 +2,15 @@
 //! report for whoever holds its code. Works without JavaScript.
 
 use crate::{
+    components::report::{message_form, messages},
     components::{
         page::{field_error, use_feedback, when, FormOutcome},
         receipts::SaveReceipt,
     },
+    desks::ReporterAction,
+    domain::forms::union::MAX_MESSAGE_CHARS,
     domain::{category::Category, report::ReportState, time::LocalTime, DistrictCode},
     i18n::{use_lang, Lang},
-    pages::union::{message_form, messages},
     views::ReceiptView,
 };
 use leptos::prelude::*;
@@ -108,7 +110,7 @@ pub fn ReceiptPage() -> impl IntoView {
 }
 
 /// After the inspector verified the fix: the reporter confirms it, or disputes it (reopens).
-fn confirm_forms(base: &str, due: Option<i64>, lang: Lang) -> impl IntoView {
+fn confirm_forms(code: &str, due: Option<i64>, lang: Lang) -> impl IntoView {
     let t = lang.tr();
     let feedback = use_feedback();
     view! {
@@ -116,15 +118,15 @@ fn confirm_forms(base: &str, due: Option<i64>, lang: Lang) -> impl IntoView {
             <h2 id="confirm">{t.receipt_confirm_title()}</h2>
             <p>{t.receipt_confirm_intro()}</p>
             {due.map(|d| view! { <p class="hint">{t.receipt_confirm_due()}" "{when(d)}</p> })}
-            <form method="post" action=format!("{base}/confirm")>
+            <form method="post" action=ReporterAction::Confirm.url(code)>
                 <button type="submit" class="button">{t.receipt_confirm()}</button>
             </form>
             <details open=feedback.field("body").is_some()>
                 <summary>{t.receipt_dispute()}</summary>
-                <form class="form" method="post" action=format!("{base}/dispute")>
+                <form class="form" method="post" action=ReporterAction::Dispute.url(code)>
                     <label class="field">
                         <span>{t.receipt_dispute_why()}</span>
-                        <textarea name="body" rows="3" maxlength="1000" required>{feedback.value("body")}</textarea>
+                        <textarea name="body" rows="3" maxlength=MAX_MESSAGE_CHARS.to_string() required>{feedback.value("body")}</textarea>
                         {field_error(&feedback, "body")}
                     </label>
                     <button type="submit" class="button danger">{t.receipt_dispute_submit()}</button>
@@ -149,7 +151,7 @@ fn receipt_view(v: ReceiptView, lang: Lang, is_new: bool) -> impl IntoView {
         })
         .unwrap_or("");
     let submitted = LocalTime::shanghai(v.submitted_at);
-    let action_base = format!("/r/{}", v.code.replace('-', ""));
+    let code = v.code.replace('-', "");
     let open = crate::domain::workflow::is_open(v.state);
     let saver = is_new.then(|| {
         view! { <SaveReceipt lang code=v.code.clone() category=v.category.clone() at=v.submitted_at/> }
@@ -180,12 +182,12 @@ fn receipt_view(v: ReceiptView, lang: Lang, is_new: bool) -> impl IntoView {
                 <p>{reason}</p>
             </section>
         })}
-        {(v.state == ReportState::Verified).then(|| confirm_forms(&action_base, v.confirm_due_at, lang))}
+        {(v.state == ReportState::Verified).then(|| confirm_forms(&code, v.confirm_due_at, lang))}
         <section aria-labelledby="messages">
             <h2 id="messages">{t.receipt_messages()}</h2>
             <p class="hint">{t.receipt_messages_hint()}</p>
             {messages(&v.messages, lang)}
-            {open.then(|| message_form(&format!("{action_base}/messages"), lang))}
+            {open.then(|| message_form(&ReporterAction::Message.url(&code), lang))}
         </section>
         <h2>{t.receipt_timeline()}</h2>
         <ol class="timeline">

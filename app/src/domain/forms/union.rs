@@ -249,15 +249,17 @@ pub enum Verdict {
 impl VerifyForm {
     pub fn parse(&self, lang: Lang) -> Result<Verdict, Vec<FieldError>> {
         let t = lang.tr();
-        let note = text(&self.note);
-        match self.result.as_deref().map(str::trim) {
-            Some("pass") => Ok(Verdict::Pass { note }),
+        let mut errors = Vec::new();
+        let note = optional(&self.note, "note", MAX_NOTE_CHARS, lang, &mut errors);
+        let verdict = match self.result.as_deref().map(str::trim) {
+            Some("pass") => Verdict::Pass { note },
             Some("fail") => match note {
-                Some(note) => Ok(Verdict::Fail { note }),
-                None => Err(vec![FieldError::new("note", t.verify_fail_needs_note())]),
+                Some(note) => Verdict::Fail { note },
+                None => return Err(vec![FieldError::new("note", t.verify_fail_needs_note())]),
             },
-            _ => Err(vec![FieldError::new("result", t.action_required())]),
-        }
+            _ => return Err(vec![FieldError::new("result", t.action_required())]),
+        };
+        done(verdict, errors)
     }
 }
 
@@ -281,7 +283,9 @@ impl ExtensionDecisionForm {
                 )])
             }
         };
-        Ok((granted, text(&self.note)))
+        let mut errors = Vec::new();
+        let note = optional(&self.note, "note", MAX_NOTE_CHARS, lang, &mut errors);
+        done((granted, note), errors)
     }
 }
 

@@ -16,7 +16,7 @@ use crate::{
 };
 use app::{
     backend::{
-        directory::{self, Resolved},
+        directory,
         reports::{self, NewReport, Stored, Via},
     },
     domain::report::{
@@ -137,19 +137,12 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
                     t.field_enterprise_not_found(),
                 )),
             },
-            PlaceInput::Search(q) => match directory::resolve(db, q).await? {
-                Resolved::One(e) => {
+            PlaceInput::Search(q) => match directory::resolve(db, q).await?.one(lang) {
+                Ok(e) => {
                     industry = Some((e.industry_code.clone(), e.is_coal_mine));
                     place = Some((Some(e.id), e.district_code, None))
                 }
-                Resolved::None => errors.push(FieldError::new(
-                    "enterprise",
-                    t.field_enterprise_not_found(),
-                )),
-                Resolved::Many(_) => errors.push(FieldError::new(
-                    "enterprise",
-                    t.field_enterprise_ambiguous(),
-                )),
+                Err(field) => errors.push(field),
             },
             PlaceInput::Unknown { district, address } => {
                 place = Some((None, district.as_str().to_string(), Some(address.clone())))

@@ -8,11 +8,10 @@ use crate::{
     store::steps::{self, Audience, By, Set, Step, Visibility},
 };
 use app::{
-    backend::directory::{self, Resolved},
+    backend::directory,
     domain::{
         forms::union::{labelled, GradeForm},
         policy::Action,
-        report::FieldError,
         workflow::{Event, Grade, Party},
     },
 };
@@ -26,23 +25,15 @@ pub async fn grade(
     form: GradeForm,
 ) -> Result<(), AppError> {
     authorize(&state.db, who.actor, Action::Triage, report).await?;
-    let t = who.lang.tr();
     let (valid, mut errors) = match form.parse(who.lang) {
         Ok(v) => (Some(v), Vec::new()),
         Err(e) => (None, e),
     };
     let mut enterprise = None;
     if let Some(typed) = app::domain::forms::text(&form.enterprise) {
-        match directory::resolve(&state.db, &typed).await? {
-            Resolved::One(e) => enterprise = Some(e),
-            Resolved::None => errors.push(FieldError::new(
-                "enterprise",
-                t.field_enterprise_not_found(),
-            )),
-            Resolved::Many(_) => errors.push(FieldError::new(
-                "enterprise",
-                t.field_enterprise_ambiguous(),
-            )),
+        match directory::resolve(&state.db, &typed).await?.one(who.lang) {
+            Ok(e) => enterprise = Some(e),
+            Err(field) => errors.push(field),
         }
     }
     let Some(valid) = valid.filter(|_| errors.is_empty()) else {
