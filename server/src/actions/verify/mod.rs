@@ -2,7 +2,7 @@
 //! a deadline extension.
 
 mod decide_extension;
-mod verify;
+mod rectification;
 
 pub use decide_extension::decide_extension;
-pub use verify::verify;
+pub use rectification::verify;
