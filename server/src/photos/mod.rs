@@ -34,10 +34,6 @@ pub const THUMB_MAX: u32 = 320;
 pub const DISPLAY_QUALITY: i32 = 80;
 /// JPEG quality of the thumbnail.
 pub const THUMB_QUALITY: i32 = 75;
-/// An upright JPEG already within the display size and at most this large is kept as the
-/// display copy with its metadata segments cut out (no re-encoding: faster, and no second
-/// generation of JPEG loss).
-pub const PASSTHROUGH_MAX_BYTES: usize = 400 * 1024;
 
 /// What the bytes are, judged from their first bytes only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,11 +132,9 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
     let format = Sniffed::of(bytes);
     let exif = Exif::read(bytes);
     let orientation = exif.orientation.unwrap_or(1);
-    if format == Sniffed::Jpeg && orientation == 1 && bytes.len() <= PASSTHROUGH_MAX_BYTES {
-        if let Some(done) = pass_through(bytes, &exif)? {
-            return Ok(done);
-        }
-    }
+    // Every derivative is decoded and encoded again, however small the file: a copy of the
+    // camera's file would keep its quantisation and Huffman tables and any embedded thumbnail,
+    // which can tell the phone model (and so the worker) apart.
     let (rgb, width, height, original_size) = match format {
         Sniffed::Jpeg => decode_jpeg(bytes, DISPLAY_MAX)?,
         Sniffed::Png | Sniffed::Webp => decode_other(bytes, format)?,
@@ -179,94 +173,6 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
         thumb,
         thumb_size: (thumb_w, thumb_h),
     })
-}
-
-/// The fast path for a small upright JPEG: the display copy is the file without its metadata
-/// segments; only the thumbnail is decoded (at a small DCT scale, which also proves the whole
-/// file decodes). `None` when the photo is larger than the display size.
-fn pass_through(bytes: &[u8], exif: &Exif) -> Result<Option<Processed>, PhotoError> {
-    let header = turbojpeg::read_header(bytes).map_err(|_| PhotoError::NotAnImage)?;
-    let (w, h) = (header.width as u32, header.height as u32);
-    check_dimensions(w, h)?;
-    if w.max(h) > DISPLAY_MAX {
-        return Ok(None);
-    }
-    let display = strip_jpeg_metadata(bytes)
-        .ok_or_else(|| PhotoError::Corrupt("malformed JPEG segments".into()))?;
-    let (rgb, sw, sh, _) = decode_jpeg(bytes, THUMB_MAX)?;
-    let (thumb_w, thumb_h) = fit(w, h, THUMB_MAX);
-    let thumb_rgb = resize(rgb, sw, sh, thumb_w, thumb_h)?;
-    let thumb = encode(&thumb_rgb, thumb_w, thumb_h, THUMB_QUALITY)?;
-    Ok(Some(Processed {
-        format: Sniffed::Jpeg,
-        original_size: (w, h),
-        sha256: sha256_hex(bytes),
-        exif: exif.clone(),
-        display,
-        display_size: (w, h),
-        thumb,
-        thumb_size: (thumb_w, thumb_h),
-    }))
-}
-
-/// A JPEG without APP1–APP15 (EXIF, XMP, ICC, MPF…) and COM segments, and without anything
-/// after its end-of-image marker (trailers, MPF's extra images). `None` if the segment
-/// structure is broken.
-pub fn strip_jpeg_metadata(jpeg: &[u8]) -> Option<Vec<u8>> {
-    if !jpeg.starts_with(&[0xFF, 0xD8]) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(jpeg.len());
-    out.extend_from_slice(&[0xFF, 0xD8]);
-    let mut i = 2;
-    loop {
-        // Marker (fill bytes 0xFF may repeat).
-        if *jpeg.get(i)? != 0xFF {
-            return None;
-        }
-        while *jpeg.get(i + 1)? == 0xFF {
-            i += 1;
-        }
-        let marker = *jpeg.get(i + 1)?;
-        match marker {
-            0xD9 => {
-                out.extend_from_slice(&[0xFF, 0xD9]);
-                return Some(out);
-            }
-            0xD0..=0xD7 | 0x01 => {
-                out.extend_from_slice(&[0xFF, marker]);
-                i += 2;
-                continue;
-            }
-            _ => {}
-        }
-        let len = usize::from(u16::from_be_bytes([*jpeg.get(i + 2)?, *jpeg.get(i + 3)?]));
-        if len < 2 {
-            return None;
-        }
-        let end = i.checked_add(2 + len)?;
-        let segment = jpeg.get(i..end)?;
-        let metadata = (0xE1..=0xEF).contains(&marker) || marker == 0xFE;
-        if !metadata {
-            out.extend_from_slice(segment);
-        }
-        i = end;
-        if marker == 0xDA {
-            // Entropy-coded data up to the next marker that is not a stuffed byte or a restart.
-            let start = i;
-            loop {
-                let at = i + jpeg.get(i..)?.iter().position(|&b| b == 0xFF)?;
-                let next = *jpeg.get(at + 1)?;
-                if next == 0x00 || (0xD0..=0xD7).contains(&next) || next == 0xFF {
-                    i = at + 1;
-                    continue;
-                }
-                out.extend_from_slice(&jpeg[start..at]);
-                i = at;
-                break;
-            }
-        }
-    }
 }
 
 fn check_dimensions(width: u32, height: u32) -> Result<(), PhotoError> {
@@ -497,48 +403,8 @@ mod tests {
     }
 
     #[test]
-    fn metadata_segments_and_trailers_are_cut_and_the_image_kept() {
-        let rgb = vec![128u8; 64 * 48 * 3];
-        let image = TjImage {
-            pixels: &rgb[..],
-            width: 64,
-            pitch: 192,
-            height: 48,
-            format: PixelFormat::RGB,
-        };
-        let plain = turbojpeg::compress(image, 80, Subsamp::Sub2x2)
-            .unwrap()
-            .to_vec();
-        // SOI, APP1 "Exif…", COM, then the rest of the plain file, then a trailer.
-        let mut dirty = vec![0xFF, 0xD8];
-        dirty.extend_from_slice(&[0xFF, 0xE1, 0x00, 0x0A]);
-        dirty.extend_from_slice(b"Exif\0\0GP");
-        dirty.extend_from_slice(&[0xFF, 0xFE, 0x00, 0x06]);
-        dirty.extend_from_slice(b"note");
-        dirty.extend_from_slice(&plain[2..]);
-        dirty.extend_from_slice(b"SEFT trailer with GPS");
-        let clean = strip_jpeg_metadata(&dirty).unwrap();
-        assert!(!clean.windows(4).any(|w| w == b"Exif"));
-        assert!(!clean.windows(4).any(|w| w == b"note"));
-        assert!(!clean.windows(4).any(|w| w == b"SEFT"));
-        assert!(clean.ends_with(&[0xFF, 0xD9]));
-        let decoded = turbojpeg::decompress(&clean, PixelFormat::RGB).unwrap();
-        assert_eq!((decoded.width, decoded.height), (64, 48));
-        assert_eq!(
-            strip_jpeg_metadata(&plain).unwrap(),
-            plain,
-            "a clean file comes through unchanged"
-        );
-        assert!(
-            strip_jpeg_metadata(&dirty[..40]).is_none(),
-            "a cut-off file is not accepted"
-        );
-        assert!(strip_jpeg_metadata(b"not a jpeg").is_none());
-    }
-
-    #[test]
-    fn a_small_upright_jpeg_is_kept_as_is_minus_metadata() {
-        let rgb = vec![90u8; 800 * 600 * 3];
+    fn a_small_upright_jpeg_is_encoded_again_so_no_camera_trace_survives() {
+        let rgb: Vec<u8> = (0..800 * 600 * 3).map(|i| (i % 251) as u8).collect();
         let image = TjImage {
             pixels: &rgb[..],
             width: 800,
@@ -546,15 +412,40 @@ mod tests {
             height: 600,
             format: PixelFormat::RGB,
         };
-        let plain = turbojpeg::compress(image, 80, Subsamp::Sub2x2)
+        // A "camera" file: its own quality (so its own quantisation tables) and a JFXX
+        // thumbnail segment after the JFIF header.
+        let camera = turbojpeg::compress(image, 97, Subsamp::Sub2x1)
             .unwrap()
             .to_vec();
-        let p = process(&plain).unwrap();
-        assert_eq!(p.display, strip_jpeg_metadata(&plain).unwrap());
+        let mut file = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
+        file.extend_from_slice(b"JFXX\x00\x13thumbnai");
+        file.extend_from_slice(&camera[2..]);
+        let p = process(&file).unwrap();
         assert_eq!(p.display_size, (800, 600));
         assert_eq!(p.thumb_size, (320, 240));
-        let mut cut = plain.clone();
-        cut.truncate(plain.len() / 2);
+        assert!(!p.display.windows(4).any(|w| w == b"JFXX"));
+        let tables = |jpeg: &[u8]| -> Vec<Vec<u8>> {
+            let mut out = Vec::new();
+            let mut i = 2;
+            while i + 4 <= jpeg.len() && jpeg[i] == 0xFF && jpeg[i + 1] != 0xDA {
+                let len = usize::from(u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]));
+                if jpeg[i + 1] == 0xDB {
+                    out.push(jpeg[i..i + 2 + len].to_vec());
+                }
+                i += 2 + len;
+            }
+            out
+        };
+        let theirs = tables(&camera);
+        assert!(!theirs.is_empty());
+        for table in tables(&p.display) {
+            assert!(
+                !theirs.contains(&table),
+                "a camera quantisation table survived"
+            );
+        }
+        let mut cut = file.clone();
+        cut.truncate(file.len() / 2);
         assert!(
             matches!(process(&cut), Err(PhotoError::Corrupt(_))),
             "a truncated small JPEG is refused too"

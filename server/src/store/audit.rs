@@ -40,7 +40,7 @@ macro_rules! audit_row {
     ($tx:ident, $entry:expr) => {{
         let e: &$crate::store::audit::Entry<'_> = $entry;
         sqlx::query($crate::store::audit::INSERT)
-            .bind(uuid::Uuid::now_v7())
+            .bind(uuid::Uuid::new_v4())
             .bind(e.at)
             .bind(e.actor)
             .bind(e.action)

@@ -19,7 +19,7 @@ pub const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (id, user_id, k
 /// &link, now)`.
 macro_rules! queue_notification {
     ($tx:ident, $user:expr, $kind:expr, $report:expr, $alert:expr, $title:expr, $body:expr, $link:expr, $now:expr) => {{
-        let id = uuid::Uuid::now_v7();
+        let id = uuid::Uuid::new_v4();
         sqlx::query($crate::store::notifications::INSERT_NOTIFICATION)
             .bind(id)
             .bind($user)
@@ -33,7 +33,7 @@ macro_rules! queue_notification {
             .execute(&mut *$tx)
             .await?;
         sqlx::query($crate::store::notifications::INSERT_INBOX_DELIVERY)
-            .bind(uuid::Uuid::now_v7())
+            .bind(uuid::Uuid::new_v4())
             .bind(id)
             .bind($now)
             .execute(&mut *$tx)

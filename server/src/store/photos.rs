@@ -8,7 +8,7 @@ macro_rules! insert_photo_rows {
     ($tx:ident, $report:expr, $kind:expr, $first:expr, $photos:expr, $now:expr) => {{
         for (i, p) in $photos.iter().enumerate() {
             let position = $first + i;
-            let photo_id = uuid::Uuid::now_v7();
+            let photo_id = uuid::Uuid::new_v4();
             sqlx::query(
                 "INSERT INTO report_photos (id, report_id, kind, position, display_key, display_width,
                     display_height, display_bytes, thumb_key, thumb_width, thumb_height, created_at)

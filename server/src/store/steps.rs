@@ -360,7 +360,7 @@ macro_rules! timeline_entry {
             "INSERT INTO report_events (id, report_id, at, actor, actor_user_id, from_state, to_state, note, visibility)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
-        .bind(Uuid::now_v7())
+        .bind(Uuid::new_v4())
         .bind($report)
         .bind($now)
         .bind($by)
@@ -483,7 +483,7 @@ pub async fn record(
                         acceptance_person, plan_goal, plan_resources, plan_people, plan_safety, plan_emergency)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                 )
-                .bind(Uuid::now_v7())
+                .bind(Uuid::new_v4())
                 .bind(step.report)
                 .bind(now)
                 .bind(step.actor)
@@ -504,7 +504,7 @@ pub async fn record(
                 sqlx::query(
                     "INSERT INTO rectifications (id, report_id, submitted_at, submitted_by, note) VALUES ($1, $2, $3, $4, $5)",
                 )
-                .bind(Uuid::now_v7())
+                .bind(Uuid::new_v4())
                 .bind(step.report)
                 .bind(now)
                 .bind(step.actor)
@@ -566,7 +566,7 @@ pub async fn record(
                 sqlx::query(
                     "INSERT INTO report_messages (id, report_id, at, from_reporter, author_user_id, body) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
-                .bind(Uuid::now_v7())
+                .bind(Uuid::new_v4())
                 .bind(step.report)
                 .bind(now)
                 .bind(*from_reporter)
@@ -651,7 +651,7 @@ pub async fn submit(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let id = Uuid::now_v7();
+        let id = Uuid::new_v4();
         let code = new_receipt_code();
         match insert_report(db, report, tell, id, &code, now).await {
             Ok(true) => return Ok(Stored::Created { id, code }),
