@@ -91,6 +91,12 @@ pub mod server {
         use_context::<Db>().ok_or_else(|| ServerFnError::new("no database"))
     }
 
+    /// The key queue cursors are sealed with.
+    pub fn cursor_key() -> Result<crate::backend::cursor::CursorKey, ServerFnError> {
+        use_context::<crate::backend::cursor::CursorKey>()
+            .ok_or_else(|| ServerFnError::new("no cursor key"))
+    }
+
     pub fn now() -> i64 {
         use_context::<SharedClock>()
             .map(|c| c.now_ms())

@@ -483,11 +483,12 @@ async fn scenarios(db: &Db) -> Vec<Scenario> {
 }
 
 /// A cursor half-way back through the data: the queue as someone sees it after paging deep.
-fn deep_cursor() -> String {
-    format!(
-        "0.{}.ffffffff-ffff-ffff-ffff-ffffffffffff",
-        NOW - 18 * 30 * DAY
-    )
+fn deep_cursor() -> app::backend::cursor::Cursor {
+    app::backend::cursor::Cursor {
+        urgent: false,
+        at: NOW - 18 * 30 * DAY,
+        id: uuid::Uuid::max(),
+    }
 }
 
 fn time_db(
@@ -558,6 +559,7 @@ async fn explain(db: &Db, q: &QueueQuery) -> String {
 
 async fn http_load(
     addr: std::net::SocketAddr,
+    deep: &str,
     scenarios: &[Scenario],
     clients: usize,
     per_client: usize,
@@ -604,11 +606,7 @@ async fn http_load(
                     cookie.clone(),
                 ),
                 (
-                    format!(
-                        "http://{addr}/api/v1/queue?{}&after={}",
-                        s.params,
-                        deep_cursor()
-                    ),
+                    format!("http://{addr}/api/v1/queue?{}&after={deep}", s.params),
                     cookie,
                 ),
             ]
@@ -695,6 +693,8 @@ fn main() {
         let app = rt.block_on(server::Application::build(&config)).unwrap();
         let addr = app.addr();
         let db = app.state().db.clone();
+        // The deep page as the browser would ask for it: the cursor sealed by this server.
+        let deep = app.state().cursor_key.seal(&deep_cursor());
         println!("\n## {label}: {reports} reports");
         let scenarios = rt.block_on(async {
             server::seed::seed_demo(&db, NOW - 1200 * DAY)
@@ -755,8 +755,9 @@ fn main() {
              (every scenario, first and deep pages), target p99 ≤ 20 ms:"
         );
         for think in [Duration::ZERO, Duration::from_millis(think_ms)] {
-            let (all, elapsed) =
-                rt.block_on(http_load(addr, &scenarios, clients, per_client, think));
+            let (all, elapsed) = rt.block_on(http_load(
+                addr, &deep, &scenarios, clients, per_client, think,
+            ));
             println!(
                 "  {:<28} p50 {:>6.1} ms, p95 {:>6.1} ms, p99 {:>6.1} ms, max {:>6.1} ms; {:>5.0} requests/s",
                 if think.is_zero() {

@@ -14,6 +14,7 @@ use crate::{
 };
 use app::backend::{
     clock::{SharedClock, SystemClock},
+    cursor::CursorKey,
     identity::IdentityKey,
     ratelimit::RateLimiter,
     reference, Db, DbError,
@@ -144,6 +145,7 @@ impl Application {
             limiter: Arc::new(RateLimiter::default()),
             clock,
             identity: IdentityKey::from_secret(&secret_key),
+            cursor_key: CursorKey::from_secret(&secret_key),
             deadlines: config.deadlines,
             secure_cookies: config.secure_cookies,
             heat_rules: Arc::new(config.heat.clone()),

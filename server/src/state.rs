@@ -7,7 +7,9 @@ use crate::{
     photos::{store::PhotoStore, Pipeline},
 };
 use app::{
-    backend::{clock::SharedClock, identity::IdentityKey, ratelimit::RateLimiter, Db},
+    backend::{
+        clock::SharedClock, cursor::CursorKey, identity::IdentityKey, ratelimit::RateLimiter, Db,
+    },
     domain::{deadlines::Deadlines, heat::CityRules},
 };
 use axum::extract::FromRef;
@@ -31,6 +33,8 @@ pub struct AppState {
     pub clock: SharedClock,
     /// Seals reporters' names and phone numbers.
     pub identity: IdentityKey,
+    /// Seals the queues' page cursors.
+    pub cursor_key: CursorKey,
     pub deadlines: Deadlines,
     /// Mark cookies `Secure` (the site is served over HTTPS).
     pub secure_cookies: bool,
@@ -56,6 +60,7 @@ impl AppState {
     pub fn provide_contexts(&self) {
         provide_context(self.db.clone());
         provide_context(self.limiter.clone());
+        provide_context(self.cursor_key.clone());
         provide_context(self.clock.clone());
         provide_context(self.deadlines);
         provide_context((*self.heat_rules).clone());

@@ -227,3 +227,325 @@ both_backends! {
         assert!(!page.contains("查看了举报人身份") && !page.contains("12350"), "{page}");
     }
 }
+
+/// Wednesday 2026-07-01 09:00 in Zhengzhou.
+const START: i64 = 1_782_867_600_000;
+const MINUTE: i64 = 60_000;
+const DAY: i64 = 24 * 3600 * 1000;
+
+/// A report about `enterprise` from a phone of its own (each phone has its own submission limit).
+async fn from_a_phone(app: &TestApp, enterprise: uuid::Uuid) -> Filed {
+    let report = Report::about(enterprise).photo(photos::camera_jpeg(640, 480, 1));
+    let res = app
+        .visitor()
+        .post_multipart("/api/v1/reports", report.form())
+        .await;
+    assert_eq!(res.status(), 201);
+    let code = res.json::<serde_json::Value>().await.unwrap()["receipt_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = app::db_run!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT id FROM reports WHERE receipt_code = $1"
+    )
+    .bind(code.replace('-', ""))
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    Filed { code, id }
+}
+
+async fn grade_and_notice(app: &TestApp, inspector: &Browser, r: &Filed) {
+    inspector
+        .act(
+            &format!("/union/reports/{}/grade", r.id),
+            &[("grade", "ordinary")],
+        )
+        .await;
+    let deadline = app::components::page::date_of(app.now() + 7 * DAY);
+    inspector
+        .act(
+            &format!("/union/reports/{}/notice", r.id),
+            &[
+                ("responsible_person", "张三"),
+                ("measures", "加装防护栏"),
+                ("deadline", &deadline),
+                ("standard", "GB 50870"),
+                ("acceptance_person", "李四"),
+            ],
+        )
+        .await;
+}
+
+/// Every number in a JSON value.
+fn numbers(v: &serde_json::Value, out: &mut Vec<i64>) {
+    match v {
+        serde_json::Value::Number(n) => out.extend(n.as_i64()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| numbers(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| numbers(x, out)),
+        _ => {}
+    }
+}
+
+/// Every id-looking string in a JSON value, parsed.
+fn uuids(v: &serde_json::Value, out: &mut Vec<uuid::Uuid>) {
+    match v {
+        serde_json::Value::String(s) => out.extend(uuid::Uuid::parse_str(s).ok()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| uuids(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| uuids(x, out)),
+        _ => {}
+    }
+}
+
+async fn the_enterprise_sees_the_notices_times_and_random_ids_only(engine: safesnap_tests::Engine) {
+    let Some(app) = safesnap_tests::spawn_app_with_clock(
+        engine,
+        Some(app::backend::clock::ManualClock::new(START)),
+    )
+    .await
+    else {
+        return;
+    };
+    let people = app.people().await;
+    let inspector = app.signed_in("inspector").await;
+    let officer = app.signed_in("officer").await;
+    // 23 reports made a minute apart; noticed later, a minute apart, in the opposite order.
+    let mut filed = Vec::new();
+    for _ in 0..23 {
+        filed.push(from_a_phone(&app, people.officer_enterprise).await);
+        app.advance(MINUTE);
+    }
+    let made = START..app.now();
+    app.advance(60 * MINUTE);
+    for r in filed.iter().rev() {
+        grade_and_notice(&app, &inspector, r).await;
+        app.advance(MINUTE);
+    }
+
+    // The officer's list, page by page: newest notice first (so the first report made comes
+    // first), random ids, no time of the making, no thumbnail of a photo not yet released.
+    let mut listed = Vec::new();
+    let mut next: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &next {
+            None => "/api/v1/enterprise/reports".to_string(),
+            Some(c) => format!("/api/v1/enterprise/reports?after={c}"),
+        };
+        let (status, page) = officer.json(&path).await;
+        assert_eq!(status, 200, "{page}");
+        pages += 1;
+        let mut found = Vec::new();
+        numbers(&page, &mut found);
+        assert!(
+            !found.iter().any(|n| made.contains(n)),
+            "a time of the making in {page}"
+        );
+        for item in page["items"].as_array().unwrap() {
+            let id = uuid::Uuid::parse_str(item["id"].as_str().unwrap()).unwrap();
+            assert_eq!(
+                id.get_version_num(),
+                4,
+                "a time-ordered id reaches the enterprise: {id}"
+            );
+            assert!(
+                item["thumb"].is_null() && item["assignee_name"].is_null(),
+                "{item}"
+            );
+            listed.push(id);
+        }
+        match page["next"].as_str() {
+            Some(c) => next = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert!(pages >= 2, "the list spans pages");
+    let in_notice_order: Vec<uuid::Uuid> = filed.iter().map(|r| r.id).collect();
+    assert_eq!(
+        listed, in_notice_order,
+        "ordered by the notice's time, latest first"
+    );
+
+    // A cursor is opaque and sealed: changed or made up, it is refused.
+    let (_, first) = officer.json("/api/v1/enterprise/reports").await;
+    let sealed = first["next"].as_str().unwrap().to_string();
+    assert!(!sealed.contains('.') && !sealed.contains('-'), "{sealed}");
+    let mut bytes = sealed.into_bytes();
+    bytes[10] = if bytes[10] == b'x' { b'y' } else { b'x' };
+    let tampered = String::from_utf8(bytes).unwrap();
+    for cursor in [
+        tampered.as_str(),
+        "0.1782867600000.00000000-0000-4000-8000-000000000000",
+    ] {
+        let (status, v) = officer
+            .json(&format!("/api/v1/enterprise/reports?after={cursor}"))
+            .await;
+        assert_eq!(status, 400, "{cursor}: {v}");
+    }
+
+    // One report as the officer sees it: every id random, no time of the making.
+    let (_, view) = officer
+        .json(&format!("/api/v1/enterprise/reports/{}", filed[0].id))
+        .await;
+    let mut ids = Vec::new();
+    uuids(&view, &mut ids);
+    assert!(!ids.is_empty());
+    for id in ids {
+        assert!(
+            id.get_version_num() == 4,
+            "a time-ordered id in the enterprise's view: {id}: {view}"
+        );
+    }
+    let mut found = Vec::new();
+    numbers(&view, &mut found);
+    assert!(
+        !found.iter().any(|n| made.contains(n)),
+        "a time of the making in {view}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_enterprise_sees_the_notices_times_and_random_ids_only_sqlite() {
+    the_enterprise_sees_the_notices_times_and_random_ids_only(safesnap_tests::Engine::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_enterprise_sees_the_notices_times_and_random_ids_only_postgres() {
+    the_enterprise_sees_the_notices_times_and_random_ids_only(safesnap_tests::Engine::Postgres)
+        .await
+}
+
+/// Up to the inspector's verification, for `r`.
+async fn up_to_verified(app: &TestApp, inspector: &Browser, officer: &Browser, r: &Filed) {
+    grade_and_notice(app, inspector, r).await;
+    officer
+        .act(&format!("/enterprise/reports/{}/acknowledge", r.id), &[])
+        .await;
+    let form = reqwest::multipart::Form::new().text("note", "已整改").part(
+        "photo",
+        reqwest::multipart::Part::bytes(photos::camera_jpeg(800, 600, 1))
+            .file_name("after.jpg")
+            .mime_str("image/jpeg")
+            .unwrap(),
+    );
+    let res = officer
+        .post_multipart(&format!("/enterprise/reports/{}/rectification", r.id), form)
+        .await;
+    assert_eq!(res.status(), 303);
+    inspector
+        .act(
+            &format!("/union/reports/{}/verify", r.id),
+            &[("result", "pass")],
+        )
+        .await;
+}
+
+/// What the officer can see of a report: its JSON, and its page's words.
+async fn as_the_officer_sees(officer: &Browser, r: &Filed) -> (serde_json::Value, String) {
+    let (status, json) = officer
+        .json(&format!("/api/v1/enterprise/reports/{}", r.id))
+        .await;
+    assert_eq!(status, 200, "{json}");
+    let (_, page) = officer.text(&format!("/enterprise/reports/{}", r.id)).await;
+    (json, visible_text(&page))
+}
+
+async fn nothing_the_enterprise_sees_moves_when_the_reporter_answers(
+    engine: safesnap_tests::Engine,
+) {
+    let Some(app) = safesnap_tests::spawn_app_with_clock(
+        engine,
+        Some(app::backend::clock::ManualClock::new(START)),
+    )
+    .await
+    else {
+        return;
+    };
+    let people = app.people().await;
+    let inspector = app.signed_in("inspector").await;
+    let officer = app.signed_in("officer").await;
+    let worker = app.visitor();
+    let confirmed = from_a_phone(&app, people.officer_enterprise).await;
+    let disputed = from_a_phone(&app, people.officer_enterprise).await;
+    let silent = from_a_phone(&app, people.officer_enterprise).await;
+    for r in [&confirmed, &disputed, &silent] {
+        up_to_verified(&app, &inspector, &officer, r).await;
+    }
+    let before = [
+        as_the_officer_sees(&officer, &confirmed).await,
+        as_the_officer_sees(&officer, &disputed).await,
+        as_the_officer_sees(&officer, &silent).await,
+    ];
+    let (list_before, _) = officer.text("/enterprise").await;
+
+    // The reporter answers, at a moment they choose.
+    app.advance(3 * MINUTE);
+    let code = |r: &Filed| r.code.replace('-', "");
+    worker
+        .act(&format!("/r/{}/confirm", code(&confirmed)), &[])
+        .await;
+    worker
+        .act(
+            &format!("/r/{}/dispute", code(&disputed)),
+            &[("body", "护栏又被拆了")],
+        )
+        .await;
+    assert_eq!(
+        (app::db_run!(&app.db, |pool| sqlx::query_scalar::<_, String>(
+            "SELECT state FROM reports WHERE id = $1"
+        )
+        .bind(disputed.id)
+        .fetch_one(pool)
+        .await))
+        .unwrap(),
+        "reopened",
+        "the union sees the dispute"
+    );
+    let after = [
+        as_the_officer_sees(&officer, &confirmed).await,
+        as_the_officer_sees(&officer, &disputed).await,
+        as_the_officer_sees(&officer, &silent).await,
+    ];
+    assert_eq!(
+        before, after,
+        "the enterprise's view moved when the reporter answered"
+    );
+    let (list_after, _) = officer.text("/enterprise").await;
+    assert_eq!(
+        visible_text(&list_before.to_string()),
+        visible_text(&list_after.to_string()),
+        "the enterprise's list moved when the reporter answered"
+    );
+    assert_eq!(after[0].0["state"], "verified");
+
+    // When the window the union set closes, a confirmation and silence look the same.
+    app.advance(8 * DAY);
+    app.run_jobs().await;
+    let officer = app.signed_in("officer").await;
+    let (confirmed_late, _) = as_the_officer_sees(&officer, &confirmed).await;
+    let (silent_late, _) = as_the_officer_sees(&officer, &silent).await;
+    assert_eq!(confirmed_late["state"], "closed");
+    assert_eq!(silent_late["state"], "closed");
+    let shape = |v: &serde_json::Value| {
+        let mut v = v.clone();
+        v["id"] = serde_json::Value::Null;
+        v["photos"] = serde_json::Value::Null;
+        v
+    };
+    assert_eq!(shape(&confirmed_late), shape(&silent_late));
+    // The dispute waits for the union.
+    let (disputed_late, _) = as_the_officer_sees(&officer, &disputed).await;
+    assert_eq!(disputed_late["state"], "verified");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_the_enterprise_sees_moves_when_the_reporter_answers_sqlite() {
+    nothing_the_enterprise_sees_moves_when_the_reporter_answers(safesnap_tests::Engine::Sqlite)
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_the_enterprise_sees_moves_when_the_reporter_answers_postgres() {
+    nothing_the_enterprise_sees_moves_when_the_reporter_answers(safesnap_tests::Engine::Postgres)
+        .await
+}

@@ -143,9 +143,23 @@ both_backends! {
         let (theirs_open, _) = walk(&supervisor, "view=area").await;
         assert_eq!(theirs_open, expected(&app, &format!("r.enterprise_id IN ({mine_list}) AND r.state NOT IN ('closed', 'rejected')")).await);
 
-        // A filter value or cursor the queue does not know is named, never an empty or first page.
+        // A cursor the server did not seal — made up, or one of its own with a byte changed —
+        // is refused (400), never read as a position or a first page.
+        let (_, first) = admin.json("/api/v1/queue?view=area&state=all").await;
+        let sealed = first["next"].as_str().expect("a next page").to_string();
+        let mut tampered = sealed.clone().into_bytes();
+        let i = tampered.len() / 2;
+        tampered[i] = if tampered[i] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        for cursor in ["garbage", "0.1782867600000.6f1c0e3a-0000-4000-8000-000000000000", tampered.as_str()] {
+            let (status, v) = admin.json(&format!("/api/v1/queue?view=area&state=all&after={cursor}")).await;
+            assert_eq!(status, 400, "{cursor}: {v}");
+            assert_eq!(v["error"], "bad_request", "{v}");
+        }
+        let (status, _) = admin.json(&format!("/api/v1/queue?view=area&state=all&after={sealed}")).await;
+        assert_eq!(status, 200, "the server's own cursor opens");
+        // A filter value the queue does not know is named, never an empty or first page.
         for (query, field) in [
-            ("view=area&state=all&after=garbage", "after"),
             ("view=area&state=pending_forever", "state"),
             ("view=area&grade=huge", "grade"),
             ("view=area&category=weather", "category"),

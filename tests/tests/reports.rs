@@ -87,10 +87,15 @@ both_backends! {
         assert_eq!(app.count("report_reporters").await, 0, "anonymous reports keep no identity");
         // Original, display copy and thumbnail.
         assert_eq!(app.photo_files().len(), 3);
-        // Files are content-addressed: a photo that needs no change is stored once.
+        // Every derivative is encoded again, even of a clean small JPEG (no camera table
+        // survives): three more files. Files are content-addressed: the same photo in another
+        // report is stored once.
         let clean = Report::about(enterprise).photo(photos::plain_jpeg(800, 600));
         assert_eq!(app.submit(&clean).await.status(), 201);
-        assert_eq!(app.photo_files().len(), 5, "original and display copy of a clean small JPEG are one file");
+        assert_eq!(app.photo_files().len(), 6, "original, display copy and thumbnail of the clean JPEG");
+        let again = Report::about(enterprise).photo(photos::plain_jpeg(800, 600));
+        assert_eq!(app.submit(&again).await.status(), 201);
+        assert_eq!(app.photo_files().len(), 6, "the same photo again is the same three files");
 
         let (state, urgent, via): (String, bool, String) = app::db_run!(&app.db, |pool| sqlx::query_as(
             "SELECT state, urgent, via FROM reports").fetch_one(pool).await).unwrap();
@@ -99,7 +104,7 @@ both_backends! {
         let (status, receipt) = json(app.get(&format!("/api/v1/receipts/{code}")).await).await;
         assert_eq!(status, 200);
         assert_eq!(receipt["code"], code);
-        assert_eq!(app.count("reports").await, 2);
+        assert_eq!(app.count("reports").await, 3);
         assert_eq!(receipt["state"], "submitted");
         assert_eq!(receipt["state_label"], "已提交");
         assert_eq!(receipt["category_label"], "高处坠落");

@@ -2,6 +2,7 @@
 //! internal view, the enterprise's confidential view, the queues (keyset pagination: no
 //! `OFFSET`, no `COUNT(*)`), duplicate candidates, the inbox.
 
+use super::cursor::Cursor;
 use super::Db;
 use crate::{
     db_run,
@@ -14,8 +15,7 @@ use crate::{
     },
     views::{
         EnterpriseReportView, EventView, EvidenceView, ExtensionView, InboxItem,
-        InternalReportView, MessageView, NoticeView, PhotoRef, QueueItem, QueuePage,
-        RectificationView,
+        InternalReportView, MessageView, NoticeView, PhotoRef, QueueItem, RectificationView,
     },
 };
 use uuid::Uuid;
@@ -432,11 +432,13 @@ pub async fn internal_view(
     }))
 }
 
-/// The enterprise's view: built here and only here; see [`EnterpriseReportView`].
+/// The enterprise's view: built here and only here; see [`EnterpriseReportView`]. Its state is
+/// [`workflow::as_the_enterprise_sees`] at `now`.
 pub async fn enterprise_view(
     db: &Db,
     id: Uuid,
     lang: crate::i18n::Lang,
+    now: i64,
 ) -> Result<Option<EnterpriseReportView>, sqlx::Error> {
     let Some(c) = core(db, id).await? else {
         return Ok(None);
@@ -444,9 +446,16 @@ pub async fn enterprise_view(
     let (Some(enterprise_id), Some(enterprise_name)) = (c.8, c.9) else {
         return Ok(None);
     };
+    let state = ReportState::parse(&c.1).unwrap_or(ReportState::Submitted);
+    let confirm_due: Option<i64> = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT confirm_due_at FROM reports WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)?;
     Ok(Some(EnterpriseReportView {
         id: c.0,
-        state: ReportState::parse(&c.1).unwrap_or(ReportState::Submitted),
+        state: workflow::as_the_enterprise_sees(state, confirm_due, now),
         urgent: c.2,
         grade: c.4,
         supervised: c.5,
@@ -466,8 +475,11 @@ pub async fn enterprise_view(
 }
 
 /// Which reports a queue shows.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueQuery {
+    /// The enterprise's list: ordered by the notice's time (never the submission's), states as
+    /// the enterprise sees them ([`workflow::as_the_enterprise_sees`]), no thumbnails.
+    pub for_enterprise: bool,
     /// Only reports assigned to this person (“my queue”).
     pub assignee: Option<Uuid>,
     /// Only this district.
@@ -484,8 +496,8 @@ pub struct QueueQuery {
     pub urgent: bool,
     /// Coverage of an inspector (district, industry) the queue is limited to, if any.
     pub coverage: Option<Vec<(String, String)>>,
-    /// The cursor from the previous page.
-    pub after: Option<String>,
+    /// Where the page starts (the previous page's last row).
+    pub after: Option<Cursor>,
     pub limit: i64,
 }
 
@@ -496,15 +508,6 @@ enum Bind {
     Text(String),
     Id(Uuid),
     Int(i64),
-}
-
-/// Parses a cursor `u.created_at.id`.
-pub fn parse_cursor(c: &str) -> Option<(bool, i64, Uuid)> {
-    let mut parts = c.splitn(3, '.');
-    let urgent = parts.next()? == "1";
-    let at = parts.next()?.parse().ok()?;
-    let id = Uuid::parse_str(parts.next()?).ok()?;
-    Some((urgent, at, id))
 }
 
 /// The SQL and parameters of a queue page (public so the benchmark can show its plan).
@@ -526,7 +529,16 @@ pub fn queue_sql(q: &QueueQuery, now: i64) -> (String, Vec<(String, String)>) {
 }
 
 fn build_queue(q: &QueueQuery, now: i64) -> (String, Vec<Bind>) {
+    // The time a list is ordered by: the enterprise's by the notice, the union's by submission.
+    let at_col = if q.for_enterprise {
+        "r.noticed_at"
+    } else {
+        "r.created_at"
+    };
     let mut conds: Vec<String> = Vec::new();
+    if q.for_enterprise {
+        conds.push("r.noticed_at IS NOT NULL".into());
+    }
     let mut binds: Vec<Bind> = Vec::new();
     let param = |b: Bind, binds: &mut Vec<Bind>| {
         binds.push(b);
@@ -618,22 +630,22 @@ fn build_queue(q: &QueueQuery, now: i64) -> (String, Vec<Bind>) {
         let p = param(Bind::Int(now), &mut binds);
         conds.push(overdue_sql(&p));
     }
-    if let Some((u, at, id)) = q.after.as_deref().and_then(parse_cursor) {
-        let pa = param(Bind::Int(at), &mut binds);
-        let pi = param(Bind::Id(id), &mut binds);
-        // Both forms are one range of the (…, urgent, created_at, id) indexes. Past the urgent
+    if let Some(c) = &q.after {
+        let pa = param(Bind::Int(c.at), &mut binds);
+        let pi = param(Bind::Id(c.id), &mut binds);
+        // Both forms are one range of the (…, urgent, time, id) indexes. Past the urgent
         // reports the row value leaves `urgent` out: PostgreSQL estimates a row comparison by
         // its first column, and `urgent < FALSE` (“nothing”) made it hash-join and sort the
         // whole table (1 s at a million reports) instead of reading 21 index entries.
-        conds.push(if u {
-            format!("(r.urgent, r.created_at, r.id) < (TRUE, {pa}, {pi})")
+        conds.push(if c.urgent {
+            format!("(r.urgent, {at_col}, r.id) < (TRUE, {pa}, {pi})")
         } else {
-            format!("r.urgent = FALSE AND (r.created_at, r.id) < ({pa}, {pi})")
+            format!("r.urgent = FALSE AND ({at_col}, r.id) < ({pa}, {pi})")
         });
     }
     let now_p = param(Bind::Int(now), &mut binds);
     let limit_p = param(Bind::Int(q.limit.clamp(1, 100) + 1), &mut binds);
-    let order = "ORDER BY r.urgent DESC, r.created_at DESC, r.id DESC";
+    let order = format!("ORDER BY r.urgent DESC, {at_col} DESC, r.id DESC");
     let where_of = |extra: Option<&String>| {
         let all: Vec<&str> = conds
             .iter()
@@ -656,14 +668,14 @@ fn build_queue(q: &QueueQuery, now: i64) -> (String, Vec<Bind>) {
                 .iter()
                 .map(|arm| {
                     format!(
-                        "SELECT * FROM (SELECT r.id, r.urgent, r.created_at FROM reports r {} {order} LIMIT {limit_p}) a",
+                        "SELECT * FROM (SELECT r.id, r.urgent, {at_col} AS at FROM reports r {} {order} LIMIT {limit_p}) a",
                         where_of(Some(arm))
                     )
                 })
                 .collect();
             (
                 format!(
-                    "(SELECT m.id FROM ({}) m ORDER BY m.urgent DESC, m.created_at DESC, m.id DESC LIMIT {limit_p}) k
+                    "(SELECT m.id FROM ({}) m ORDER BY m.urgent DESC, m.at DESC, m.id DESC LIMIT {limit_p}) k
                      JOIN reports r ON r.id = k.id",
                     picks.join(" UNION ALL ")
                 ),
@@ -672,8 +684,8 @@ fn build_queue(q: &QueueQuery, now: i64) -> (String, Vec<Bind>) {
         }
     };
     let sql = format!(
-        "SELECT r.id, r.urgent, r.state, r.grade, r.category, r.district_code, e.name, r.created_at,
-                {overdue} AS overdue, u.display_name,
+        "SELECT r.id, r.urgent, r.state, r.grade, r.category, r.district_code, e.name, {at_col},
+                {overdue} AS overdue, u.display_name, r.confirm_due_at,
                 (SELECT p.id FROM report_photos p WHERE p.report_id = r.id AND p.kind = 'hazard' ORDER BY p.position LIMIT 1) AS thumb
          FROM {from}
          LEFT JOIN enterprises e ON e.id = r.enterprise_id
@@ -697,11 +709,20 @@ type QueueRow = (
     i64,
     bool,
     Option<String>,
+    Option<i64>,
     Option<Uuid>,
 );
 
+/// A page of a queue and where the next one starts (sealed by the caller with its
+/// [`super::cursor::CursorKey`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueRows {
+    pub items: Vec<QueueItem>,
+    pub next: Option<Cursor>,
+}
+
 /// One page of a queue, urgent first, then newest.
-pub async fn queue(db: &Db, q: &QueueQuery, now: i64) -> Result<QueuePage, sqlx::Error> {
+pub async fn queue(db: &Db, q: &QueueQuery, now: i64) -> Result<QueueRows, sqlx::Error> {
     let (sql, binds) = build_queue(q, now);
     let rows: Vec<QueueRow> = db_run!(db, |pool| {
         let mut query = sqlx::query_as(&sql);
@@ -716,36 +737,59 @@ pub async fn queue(db: &Db, q: &QueueQuery, now: i64) -> Result<QueuePage, sqlx:
     })?;
     let limit = q.limit.clamp(1, 100) as usize;
     let more = rows.len() > limit;
+    let mut next = None;
     let items: Vec<QueueItem> = rows
         .into_iter()
         .take(limit)
-        .map(|r| QueueItem {
-            id: r.0,
-            urgent: r.1,
-            state: ReportState::parse(&r.2).unwrap_or(ReportState::Submitted),
-            grade: r.3,
-            category: r.4,
-            district_code: r.5,
-            enterprise_name: r.6,
-            created_at: r.7,
-            overdue: r.8,
-            assignee_name: r.9,
-            thumb: r.10.map(|id| PhotoRef {
-                id,
-                kind: "hazard".into(),
-                width: 0,
-                height: 0,
-            }),
+        .map(|r| {
+            next = Some(Cursor {
+                urgent: r.1,
+                at: r.7,
+                id: r.0,
+            });
+            let state = ReportState::parse(&r.2).unwrap_or(ReportState::Submitted);
+            if q.for_enterprise {
+                // The enterprise's row: the state as it may see it, and neither when the report
+                // was made, nor who holds it, nor a photo the inspector has not released.
+                QueueItem {
+                    id: r.0,
+                    urgent: r.1,
+                    state: workflow::as_the_enterprise_sees(state, r.10, now),
+                    grade: r.3,
+                    category: r.4,
+                    district_code: r.5,
+                    enterprise_name: r.6,
+                    created_at: 0,
+                    overdue: r.8,
+                    assignee_name: None,
+                    thumb: None,
+                }
+            } else {
+                QueueItem {
+                    id: r.0,
+                    urgent: r.1,
+                    state,
+                    grade: r.3,
+                    category: r.4,
+                    district_code: r.5,
+                    enterprise_name: r.6,
+                    created_at: r.7,
+                    overdue: r.8,
+                    assignee_name: r.9,
+                    thumb: r.11.map(|id| PhotoRef {
+                        id,
+                        kind: "hazard".into(),
+                        width: 0,
+                        height: 0,
+                    }),
+                }
+            }
         })
         .collect();
-    let next = if more {
-        items
-            .last()
-            .map(|i| format!("{}.{}.{}", if i.urgent { 1 } else { 0 }, i.created_at, i.id))
-    } else {
-        None
-    };
-    Ok(QueuePage { items, next })
+    Ok(QueueRows {
+        items,
+        next: next.filter(|_| more),
+    })
 }
 
 /// Reports about the same enterprise in the same category in the 7 days before this one (to

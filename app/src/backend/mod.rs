@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod clock;
+pub mod cursor;
 pub mod db;
 pub mod directory;
 pub mod identity;

@@ -1,7 +1,11 @@
 //! What pages and the JSON API load, with the policy asked first: each loader returns an
 //! [`Access`], so a page and its REST twin refuse the same people the same way.
 
-use super::{audit, cases, directory, users, Db};
+use super::{
+    audit, cases,
+    cursor::{Cursor, CursorKey},
+    directory, users, Db,
+};
 pub use crate::views::{Member, QueueParams, UnionReport};
 use crate::{
     access::Access,
@@ -70,16 +74,33 @@ pub fn queue_problems(p: &QueueParams, lang: Lang) -> Vec<crate::domain::report:
     };
     check("overdue", &p.overdue, &yes_no);
     check("urgent", &p.urgent, &yes_no);
-    check("after", &p.after, &|v| cases::parse_cursor(v).is_some());
     out
 }
 
-/// A union queue page.
+/// The cursor a page was asked to start at: `Ok(None)` for the first page, `Err(())` for a
+/// cursor this server did not seal (tampered, or made up: a REST caller gets `400`).
+pub fn open_cursor(key: &CursorKey, after: Option<&str>) -> Result<Option<Cursor>, ()> {
+    match after.map(str::trim).filter(|a| !a.is_empty()) {
+        None => Ok(None),
+        Some(a) => key.open(a).map(Some).ok_or(()),
+    }
+}
+
+/// A page of rows as the browser gets it: the next page's cursor sealed.
+fn page_of(rows: cases::QueueRows, key: &CursorKey) -> QueuePage {
+    QueuePage {
+        items: rows.items,
+        next: rows.next.map(|c| key.seal(&c)),
+    }
+}
+
+/// A union queue page (a cursor that does not open starts from the first page).
 pub async fn union_queue(
     db: &Db,
     actor: Option<&Actor>,
     p: &QueueParams,
     now: i64,
+    key: &CursorKey,
 ) -> Result<Access<QueuePage>, sqlx::Error> {
     let view = p.view.as_deref().unwrap_or("mine");
     let district = nonempty(&p.district);
@@ -93,7 +114,7 @@ pub async fn union_queue(
         category: nonempty(&p.category),
         overdue: flag(&p.overdue),
         urgent: flag(&p.urgent),
-        after: nonempty(&p.after),
+        after: open_cursor(key, p.after.as_deref()).unwrap_or(None),
         limit: cases::QUEUE_PAGE,
         ..cases::QueueQuery::default()
     };
@@ -113,7 +134,7 @@ pub async fn union_queue(
             None => vec![e],
         });
     }
-    Ok(Access::Ok(cases::queue(db, &q, now).await?))
+    Ok(Access::Ok(page_of(cases::queue(db, &q, now).await?, key)))
 }
 
 pub async fn union_report(
@@ -147,12 +168,13 @@ pub async fn union_report(
     }))
 }
 
-/// The reports an officer's enterprises have been sent notices about, newest first.
+/// The reports an officer's enterprises have been sent notices about, the latest notice first.
 pub async fn enterprise_queue(
     db: &Db,
     actor: Option<&Actor>,
-    after: Option<String>,
+    after: Option<Cursor>,
     now: i64,
+    key: &CursorKey,
 ) -> Result<Access<QueuePage>, sqlx::Error> {
     match decide(actor, Action::ViewEnterpriseQueue, &Object::None) {
         Decision::Allow => {}
@@ -162,6 +184,7 @@ pub async fn enterprise_queue(
         return Ok(Access::SignIn);
     };
     let q = cases::QueueQuery {
+        for_enterprise: true,
         enterprises: Some(a.enterprises.iter().copied().collect()),
         noticed_only: true,
         state: Some("all".into()),
@@ -169,13 +192,7 @@ pub async fn enterprise_queue(
         limit: cases::QUEUE_PAGE,
         ..cases::QueueQuery::default()
     };
-    let mut page = cases::queue(db, &q, now).await?;
-    // The enterprise's list shows neither when a report was made nor who holds it.
-    for item in &mut page.items {
-        item.assignee_name = None;
-        item.created_at = 0;
-    }
-    Ok(Access::Ok(page))
+    Ok(Access::Ok(page_of(cases::queue(db, &q, now).await?, key)))
 }
 
 pub async fn enterprise_report(
@@ -183,6 +200,7 @@ pub async fn enterprise_report(
     actor: Option<&Actor>,
     id: Uuid,
     lang: Lang,
+    now: i64,
 ) -> Result<Access<EnterpriseReportView>, sqlx::Error> {
     let Some(facts) = cases::facts(db, id).await? else {
         return Ok(Access::NotFound);
@@ -196,7 +214,7 @@ pub async fn enterprise_report(
         Decision::SignIn => return Ok(Access::SignIn),
         Decision::Deny => return Ok(Access::NotFound),
     }
-    Ok(cases::enterprise_view(db, id, lang)
+    Ok(cases::enterprise_view(db, id, lang, now)
         .await?
         .map(Access::Ok)
         .unwrap_or(Access::NotFound))

@@ -164,6 +164,25 @@ pub fn is_open(state: ReportState) -> bool {
     !matches!(state, ReportState::Rejected | ReportState::Closed)
 }
 
+/// The state a report's enterprise is shown. After the inspector's verification the enterprise
+/// sees the union's decisions only: nothing it can see changes at a moment the reporter chose.
+/// It sees `Verified` until the reporter's window (`confirm_due`) closes, then `Closed`, whether
+/// the reporter confirmed, said nothing, or has not been closed by the job yet; a disputed fix
+/// stays `Verified` until the union acts on the reopened report (a new notice, or closing it,
+/// which clears `confirm_due`).
+pub fn as_the_enterprise_sees(
+    state: ReportState,
+    confirm_due: Option<i64>,
+    now: i64,
+) -> ReportState {
+    use ReportState as S;
+    match (state, confirm_due) {
+        (S::Verified | S::Closed, Some(due)) if now > due => S::Closed,
+        (S::Verified | S::Closed | S::Reopened, Some(_)) => S::Verified,
+        _ => state,
+    }
+}
+
 /// Whether the enterprise has been sent a notice about a report in this state (its queue shows
 /// only those).
 pub fn is_noticed(state: ReportState) -> bool {
@@ -201,6 +220,39 @@ pub fn sql_list(pred: impl Fn(ReportState) -> bool) -> String {
 mod tests {
     use super::*;
     use ReportState as S;
+
+    #[test]
+    fn the_enterprise_cannot_tell_a_confirmation_a_dispute_or_silence_apart() {
+        let due = 1_000;
+        for reporter_did in [S::Verified, S::Closed, S::Reopened] {
+            assert_eq!(
+                as_the_enterprise_sees(reporter_did, Some(due), due - 1),
+                S::Verified
+            );
+        }
+        // After the window: closed, confirmed or not; a dispute is the union's to act on.
+        assert_eq!(
+            as_the_enterprise_sees(S::Closed, Some(due), due + 1),
+            S::Closed
+        );
+        assert_eq!(
+            as_the_enterprise_sees(S::Verified, Some(due), due + 1),
+            S::Closed
+        );
+        assert_eq!(
+            as_the_enterprise_sees(S::Reopened, Some(due), due + 1),
+            S::Verified
+        );
+        // Before any verification, and once the union acted again, the state is the state.
+        assert_eq!(
+            as_the_enterprise_sees(S::Acknowledged, None, 5),
+            S::Acknowledged
+        );
+        assert_eq!(
+            as_the_enterprise_sees(S::NoticeSent, None, 5),
+            S::NoticeSent
+        );
+    }
 
     /// Every (state, event) pair and the one party allowed; everything else is refused.
     const ALLOWED: &[(ReportState, Event, Party, ReportState)] = &[

@@ -27,11 +27,14 @@ pub async fn load_enterprise_queue(
     after: Option<String>,
 ) -> Result<Access<QueuePage>, ServerFnError> {
     use crate::{
-        access::server::{actor, db, now},
+        access::server::{actor, cursor_key, db, now},
         backend::queries,
         components::page::load::internal,
     };
-    queries::enterprise_queue(&db()?, actor().as_ref(), after, now())
+    let key = cursor_key()?;
+    // A cursor that does not open starts from the first page.
+    let after = queries::open_cursor(&key, after.as_deref()).unwrap_or(None);
+    queries::enterprise_queue(&db()?, actor().as_ref(), after, now(), &key)
         .await
         .map_err(internal)
 }
@@ -42,11 +45,11 @@ pub async fn load_enterprise_report(
     lang: Lang,
 ) -> Result<Access<EnterpriseReportView>, ServerFnError> {
     use crate::{
-        access::server::{actor, db},
+        access::server::{actor, db, now},
         backend::queries,
         components::page::load::internal,
     };
-    queries::enterprise_report(&db()?, actor().as_ref(), id, lang)
+    queries::enterprise_report(&db()?, actor().as_ref(), id, lang, now())
         .await
         .map_err(internal)
 }

@@ -24,6 +24,11 @@ fn answer<T: Serialize>(result: Result<Access<T>, sqlx::Error>, lang: app::i18n:
     }
 }
 
+/// A cursor this server did not seal (tampered with, or made up): `400`.
+fn bad_cursor(lang: app::i18n::Lang) -> AppError {
+    AppError::BadRequest(Some(lang.tr().api_bad_cursor().into()))
+}
+
 /// `GET /api/v1/queue`: a page of the union queue (same filters as `/union`).
 pub async fn union_queue(
     State(state): State<AppState>,
@@ -43,9 +48,19 @@ pub async fn union_queue(
         if !problems.is_empty() {
             return AppError::invalid(problems).json(lang);
         }
+        if queries::open_cursor(&state.cursor_key, params.after.as_deref()).is_err() {
+            return bad_cursor(lang).json(lang);
+        }
     }
     answer(
-        queries::union_queue(&state.db, current.actor.as_ref(), &params, now).await,
+        queries::union_queue(
+            &state.db,
+            current.actor.as_ref(),
+            &params,
+            now,
+            &state.cursor_key,
+        )
+        .await,
         lang,
     )
 }
@@ -77,8 +92,25 @@ pub async fn enterprise_queue(
     Query(q): Query<After>,
 ) -> Response {
     let now = state.clock.now_ms();
+    let may = app::domain::policy::decide(
+        current.actor.as_ref(),
+        app::domain::policy::Action::ViewEnterpriseQueue,
+        &app::domain::policy::Object::None,
+    );
+    let after = match queries::open_cursor(&state.cursor_key, q.after.as_deref()) {
+        Ok(after) => after,
+        Err(()) if may.allowed() => return bad_cursor(lang).json(lang),
+        Err(()) => None,
+    };
     answer(
-        queries::enterprise_queue(&state.db, current.actor.as_ref(), q.after, now).await,
+        queries::enterprise_queue(
+            &state.db,
+            current.actor.as_ref(),
+            after,
+            now,
+            &state.cursor_key,
+        )
+        .await,
         lang,
     )
 }
@@ -91,7 +123,14 @@ pub async fn enterprise_report(
     Path(id): Path<Uuid>,
 ) -> Response {
     answer(
-        queries::enterprise_report(&state.db, current.actor.as_ref(), id, lang).await,
+        queries::enterprise_report(
+            &state.db,
+            current.actor.as_ref(),
+            id,
+            lang,
+            state.clock.now_ms(),
+        )
+        .await,
         lang,
     )
 }

@@ -98,16 +98,21 @@ pub async fn export_csv(State(state): State<AppState>, req: Request) -> Response
     let mut rows = vec![lang.tr().export_header().to_string()];
     let mut after = None;
     loop {
-        let page =
-            match queries::enterprise_queue(&state.db, current.actor.as_ref(), after.clone(), now)
-                .await
-            {
-                Ok(Access::Ok(p)) => p,
-                Ok(refused) => return AppError::from_access(&refused).status().into_response(),
-                Err(e) => return AppError::from(e).json(lang),
-            };
+        let page = match queries::enterprise_queue(
+            &state.db,
+            current.actor.as_ref(),
+            after,
+            now,
+            &state.cursor_key,
+        )
+        .await
+        {
+            Ok(Access::Ok(p)) => p,
+            Ok(refused) => return AppError::from_access(&refused).status().into_response(),
+            Err(e) => return AppError::from(e).json(lang),
+        };
         for item in &page.items {
-            let Ok(Some(v)) = cases::enterprise_view(&state.db, item.id, lang).await else {
+            let Ok(Some(v)) = cases::enterprise_view(&state.db, item.id, lang, now).await else {
                 continue;
             };
             let due = v
@@ -135,8 +140,8 @@ pub async fn export_csv(State(state): State<AppState>, req: Request) -> Response
                     .join(","),
             );
         }
-        match page.next {
-            Some(n) => after = Some(n),
+        match page.next.as_deref().and_then(|n| state.cursor_key.open(n)) {
+            Some(c) => after = Some(c),
             None => break,
         }
     }

@@ -103,6 +103,8 @@ pub enum Set {
     AckDue(i64),
     FixDue(i64),
     ConfirmDue(Option<i64>),
+    /// When the latest notice went out: the enterprise's list is ordered by it.
+    Noticed(i64),
     Supervised(bool),
     /// Who holds the report (`None`: the district desk), and by which routing rule.
     Assignee {
@@ -278,6 +280,7 @@ impl Set {
             Set::AckDue(_) => &["ack_due_at"],
             Set::FixDue(_) => &["fix_due_at"],
             Set::ConfirmDue(_) => &["confirm_due_at"],
+            Set::Noticed(_) => &["noticed_at"],
             Set::Supervised(_) => &["supervised"],
             Set::Assignee { .. } => &["assignee_id", "routed_by"],
         }
@@ -461,7 +464,7 @@ pub async fn record(
                     enterprise = Some(*id);
                     q.bind(*id).bind(industry.clone()).bind(*coal_mine)
                 }
-                Set::AckDue(at) | Set::FixDue(at) => q.bind(*at),
+                Set::AckDue(at) | Set::FixDue(at) | Set::Noticed(at) => q.bind(*at),
                 Set::ConfirmDue(at) => q.bind(*at),
                 Set::Supervised(b) => q.bind(*b),
                 Set::Assignee { to, rule } => {

@@ -18,11 +18,11 @@ use leptos_router::hooks::use_query_map;
 #[server]
 pub async fn load_union_queue(params: QueueParams) -> Result<Access<QueuePage>, ServerFnError> {
     use crate::{
-        access::server::{actor, db, now},
+        access::server::{actor, cursor_key, db, now},
         backend::queries,
         components::page::load::internal,
     };
-    queries::union_queue(&db()?, actor().as_ref(), &params, now())
+    queries::union_queue(&db()?, actor().as_ref(), &params, now(), &cursor_key()?)
         .await
         .map_err(internal)
 }

@@ -132,7 +132,7 @@ fn report_view(page: UnionCase, lang: Lang) -> impl IntoView {
                 <dd>{v.assignee.clone().map(|(_, n)| n).unwrap_or_else(|| t.reassign_desk().to_string())}{v.routed_by.as_deref().map(|rule| view! { <span class="hint">{format!(" （{}）", routing_rule_label(rule, lang))}</span> })}</dd>
                 {v.ack_due_at.map(|d| view! { <dt>{t.case_ack_due()}</dt><dd>{when(d)}</dd> })}
                 {v.fix_due_at.map(|d| view! { <dt>{t.case_fix_due()}</dt><dd>{when(d)}</dd> })}
-                {v.confirm_due_at.map(|d| view! { <dt>{t.case_confirm_due()}</dt><dd>{when(d)}</dd> })}
+                {v.confirm_due_at.filter(|_| v.state == crate::domain::report::ReportState::Verified).map(|d| view! { <dt>{t.case_confirm_due()}</dt><dd>{when(d)}</dd> })}
                 {v.closure_reason.clone().map(|c| view! { <dt>{t.case_closure_reason()}</dt><dd>{c}</dd> })}
             </dl>
         </section>

@@ -6,7 +6,7 @@ use crate::{
     actions::rec,
     error::AppError,
     state::AppState,
-    store::steps::{self, By, Require, Set, Step, Visibility},
+    store::steps::{self, By, Require, Step, Visibility},
 };
 use app::{
     domain::workflow::{Event, Party},
@@ -22,8 +22,9 @@ pub(super) async fn run(state: &AppState, now: i64, out: &mut RunReport) -> Resu
         let step = Step::new(id, "timeout_close", By::Party(Party::System), None)
             .event(Event::ConfirmationTimeout)
             .require(Require::Unanswered { now })
-            .entry(note.clone(), Visibility::All)
-            .set(Set::ConfirmDue(None));
+            // The enterprise reads no entry of it: to it a lapsed window and a confirmation look
+            // alike (`workflow::as_the_enterprise_sees`).
+            .entry(note.clone(), Visibility::Reporter);
         // `None`: another process closed it, or the reporter answered in the meantime.
         if steps::record(&state.db, &step, now, Lang::ZhCn)
             .await?

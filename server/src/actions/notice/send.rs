@@ -57,6 +57,7 @@ pub async fn send(
         .set(Set::FixDue(notice.deadline_at))
         .set(Set::Supervised(grade == Grade::Major))
         .set(Set::ConfirmDue(None))
+        .set(Set::Noticed(now))
         .extra(Extra::Notice(notice))
         .tell_with(Audience::Officers, "notice", rec().notify_notice(), note)
         .tell(

@@ -5,7 +5,7 @@ use crate::{
     actions::{rec, Caller},
     error::AppError,
     state::AppState,
-    store::steps::{self, Audience, By, Set, Step, Visibility},
+    store::steps::{self, Audience, By, Step, Visibility},
 };
 use app::domain::workflow::{Event, Party};
 
@@ -18,7 +18,6 @@ pub async fn confirm(state: &AppState, who: Caller<'_>, code: &str) -> Result<()
             rec().reporter_confirmed_note().to_string(),
             Visibility::Reporter,
         )
-        .set(Set::ConfirmDue(None))
         .tell(
             Audience::UnionDesk,
             "confirmed",

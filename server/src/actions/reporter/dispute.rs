@@ -6,7 +6,7 @@ use crate::{
     actions::{rec, Caller},
     error::AppError,
     state::AppState,
-    store::steps::{self, Audience, By, Extra, Set, Step, Visibility},
+    store::steps::{self, Audience, By, Extra, Step, Visibility},
 };
 use app::domain::{
     forms::reporter::DisputeForm,
@@ -28,7 +28,6 @@ pub async fn dispute(
             rec().reporter_disputed_note().to_string(),
             Visibility::Reporter,
         )
-        .set(Set::ConfirmDue(None))
         .extra(Extra::Message {
             from_reporter: true,
             body,

@@ -46,6 +46,8 @@ pub async fn reject(
         .entry(shown.clone(), Visibility::Reporter)
         .set(Set::ClosureReason(shown))
         .set(Set::DuplicateOf(valid.duplicate_of))
+        // A reopened report closed here is the union's decision: the enterprise sees it now.
+        .set(Set::ConfirmDue(None))
         .tell(Audience::Reporter, "reporter", rec().notify_rejected());
     steps::record(&state.db, &step, state.clock.now_ms(), who.lang).await?;
     Ok(())
