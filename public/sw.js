@@ -1,15 +1,18 @@
 // SafeSnap service worker.
 // - Caches: the app shell (the report page, the offline page, the build's JS/WASM/CSS, icons,
-//   the outbox script) is precached at install under cache names carrying the build
+//   the outbox's scripts, this worker's words) is precached at install under cache names carrying the build
 //   (`?v=<build>` of this script's URL, the same hash as `/pkg/<build>/`); activate deletes the
 //   caches of other builds. Pages: network first; only the public pages in CACHED_PAGES are kept,
 //   and without a connection the cached copy (or the offline page) is shown. Nothing under
 //   `/api/` (reports, receipts, accounts: personal data) and no other page is ever cached.
-// - The outbox: Background Sync sends the reports waiting in IndexedDB (outbox.js).
+// - The outbox: Background Sync sends the reports waiting in IndexedDB (outbox-queue.js, the
+//   queue without the page's list).
 // - Web Push: shows alert notifications and opens the alert when one is tapped. A notice with
-//   the same tag (the alert's topic) replaces the earlier one.
+//   the same tag (the alert's topic) replaces the earlier one. Its words (the title when a push
+//   carries none) come from the translation files: sw-text.js, which scripts/build-site writes
+//   from app/locales/*.toml, in the push's `lang` or else the phone's language.
 'use strict';
-importScripts('/outbox.js');
+importScripts('/outbox-queue.js', '/sw-text.js');
 
 const params = new URL(self.location.href).searchParams;
 const BUILD = params.get('v') || 'dev';
@@ -24,7 +27,9 @@ const SHELL = [
   '/pkg/' + BUILD + '/' + NAME + '.js',
   '/pkg/' + BUILD + '/' + NAME + '.wasm',
   '/pkg/' + BUILD + '/' + NAME + '.css',
+  '/outbox-queue.js',
   '/outbox.js',
+  '/sw-text.js',
   '/manifest.webmanifest',
   '/favicon.ico',
   '/icons/icon.svg',
@@ -94,13 +99,29 @@ self.addEventListener('fetch', (event) => {
 });
 
 self.addEventListener('sync', (event) => {
-  if (event.tag !== self.safesnapOutbox.SYNC_TAG) return;
-  event.waitUntil(self.safesnapOutbox.flush(false).then(async (allSent) => {
-    for (const client of await self.clients.matchAll({ type: 'window' })) client.postMessage(self.safesnapOutbox.SYNC_TAG);
+  const queue = self.safesnapQueue;
+  if (event.tag !== queue.SYNC_TAG) return;
+  event.waitUntil(queue.flush(false).then(async (allSent) => {
+    for (const client of await self.clients.matchAll({ type: 'window' })) client.postMessage(queue.SYNC_TAG);
     // Something is still waiting: the browser retries the sync later.
     if (!allSent) throw new Error('outbox not empty');
   }));
 });
+
+// The words in the first language of `wanted` (BCP 47 tags, best first) that the translation
+// files have: the whole tag, else its language (en-AU: en; zh-TW: zh-CN); the default (Chinese)
+// when none matches.
+function words(wanted) {
+  const text = self.safesnapText;
+  const tags = Object.keys(text.words);
+  for (const want of wanted) {
+    const w = String(want || '').toLowerCase();
+    if (!w) continue;
+    const hit = tags.find((t) => t.toLowerCase() === w) || tags.find((t) => t.toLowerCase().split('-')[0] === w.split('-')[0]);
+    if (hit) return { lang: hit, t: text.words[hit] };
+  }
+  return { lang: text.default, t: text.words[text.default] };
+}
 
 self.addEventListener('push', (event) => {
   let data = {};
@@ -109,7 +130,10 @@ self.addEventListener('push', (event) => {
   } catch (e) {
     data = { title: event.data ? event.data.text() : '' };
   }
-  const title = data.title || '安全随手拍';
+  if (!data || typeof data !== 'object') data = {};
+  const nav = self.navigator || {};
+  const { lang, t } = words([data.lang, ...(nav.languages || []), nav.language]);
+  const title = data.title || t.app_name;
   event.waitUntil(
     self.registration.showNotification(title, {
       body: data.body || '',
@@ -117,7 +141,9 @@ self.addEventListener('push', (event) => {
       renotify: Boolean(data.tag),
       icon: '/icons/icon-192.png',
       badge: '/icons/icon-192.png',
-      lang: 'zh-CN',
+      // The language of the words shown: a push names its own (the server's default, Chinese,
+      // when it names none); without a title, the words chosen here.
+      lang: data.lang || (data.title ? self.safesnapText.default : lang),
       data: { url: data.url || '/alerts' },
     })
   );

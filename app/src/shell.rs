@@ -62,6 +62,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="stylesheet" href=css/>
+                // The queue (IndexedDB, sending, retries; shared with the service worker), then
+                // the page's part (the 待发送 list, receipts); `defer` keeps this order.
+                <script src="/outbox-queue.js" defer></script>
                 <script src="/outbox.js" defer data-sw=sw></script>
                 <HydrationScripts options islands=true/>
                 // Without JavaScript the islands cannot open; show what they would reveal.

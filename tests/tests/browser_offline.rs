@@ -358,8 +358,8 @@ async fn the_service_worker_keeps_only_this_builds_shell_and_nothing_personal() 
         let cached = phone.eval(CACHED).await;
         let cached: Vec<String> = cached.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
         let expected: Vec<String> = [
-            "/pkg/{b}/safesnap.js", "/pkg/{b}/safesnap.wasm", "/pkg/{b}/safesnap.css", "/outbox.js",
-            "/manifest.webmanifest", "/favicon.ico", "/icons/icon.svg", "/icons/icon-192.png",
+            "/pkg/{b}/safesnap.js", "/pkg/{b}/safesnap.wasm", "/pkg/{b}/safesnap.css", "/outbox-queue.js",
+            "/outbox.js", "/sw-text.js", "/manifest.webmanifest", "/favicon.ico", "/icons/icon.svg", "/icons/icon-192.png",
             "/icons/icon-512.png", "/icons/icon-maskable-512.png",
         ]
         .iter()
