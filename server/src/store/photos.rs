@@ -66,16 +66,15 @@ pub async fn keys_in_use(
 ) -> Result<Vec<String>, sqlx::Error> {
     let mut used = Vec::new();
     for key in keys {
-        let n: i64 =
-            app::db_run!(db, |pool| {
-                sqlx::query_scalar(
+        let n: i64 = app::db_run!(db, |pool| {
+            sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM report_photos WHERE display_key = $1 OR thumb_key = $1)
                   + (SELECT COUNT(*) FROM photo_evidence WHERE original_key = $1)"
         )
         .bind(key)
         .fetch_one(pool)
         .await
-            })?;
+        })?;
         if n > 0 {
             used.push(key.clone());
         }
