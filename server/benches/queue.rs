@@ -100,8 +100,11 @@ async fn user_id(db: &Db, login: &str) -> Option<Uuid> {
 /// Who handles which district in the benchmark: the demo inspectors where the demo has them,
 /// the mine supervisor for 新密's mines, and one bench inspector per other district.
 async fn handlers(db: &Db) -> (BTreeMap<String, Uuid>, Option<Uuid>) {
-    use app::backend::users::{self, NewUser};
-    use app::domain::policy::{Grants, Role};
+    use app::domain::{
+        forms::account::{NewUser, Secret},
+        policy::{Grants, Role},
+    };
+    use server::store::users;
     let id_of = |login| user_id(db, login);
     let mut by_district = BTreeMap::new();
     by_district.insert("410105".to_string(), id_of("inspector").await.unwrap());
@@ -121,7 +124,7 @@ async fn handlers(db: &Db) -> (BTreeMap<String, Uuid>, Option<Uuid>) {
             username: Some(format!("bench-{}", d.code)),
             phone: None,
             display_name: format!("{}检查员", d.name_zh),
-            password: server::seed::DEMO_PASSWORD.to_string(),
+            password: Secret::new(server::seed::DEMO_PASSWORD),
             grants: Grants {
                 roles: [Role::Inspector].into(),
                 coverage,

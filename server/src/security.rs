@@ -1,6 +1,6 @@
 //! Request-wide protections: who is signed in, cross-site request refusal, security headers.
 
-use crate::{request::lang_of, startup::AppState};
+use crate::{request::lang_of, startup::AppState, store::sessions};
 use app::backend::auth::{self, CurrentUser, SESSION_COOKIE};
 use axum::{
     extract::{Request, State},
@@ -20,7 +20,7 @@ pub async fn load_user(State(state): State<AppState>, mut req: Request, next: Ne
     let mut current = CurrentUser::default();
     if let Some(token) = token {
         let now = state.clock.now_ms();
-        if let Ok(Some(user)) = auth::session_user(&state.db, &token, now).await {
+        if let Ok(Some(user)) = sessions::session_user(&state.db, &token, now).await {
             if let Ok(Some(actor)) = auth::actor(&state.db, user).await {
                 current.display_name = auth::display_name(&state.db, user).await.ok().flatten();
                 current.actor = Some(actor);

@@ -4,24 +4,16 @@
 //! Deterministic and idempotent: the same enterprises (keyed by their USCC) every run, so running
 //! it twice leaves the same counts.
 
+use crate::store::{
+    directory,
+    users::{self, UserError},
+};
 use app::{
     backend::Db,
     db_run,
-    domain::{DistrictCode, IndustryCode, Uscc},
+    domain::{enterprise_import::EnterpriseInput, DistrictCode, IndustryCode, Uscc},
 };
 use std::collections::HashSet;
-
-/// One demo enterprise, before it is stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoEnterprise {
-    pub name: String,
-    pub uscc: Uscc,
-    pub district: DistrictCode,
-    pub industry: IndustryCode,
-    pub address: String,
-    pub is_coal_mine: bool,
-    pub has_outdoor_work: bool,
-}
 
 /// What a seed run left in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,7 +265,7 @@ fn demo_uscc(division: &str, n: usize) -> Option<Uscc> {
 }
 
 /// The demo directory, always the same.
-pub fn demo_enterprises() -> Vec<DemoEnterprise> {
+pub fn demo_enterprises() -> Vec<EnterpriseInput> {
     let mut out = Vec::new();
     let mut names = HashSet::new();
     let mut n = 0usize;
@@ -316,7 +308,7 @@ pub fn demo_enterprises() -> Vec<DemoEnterprise> {
             );
             // Some factories also work outdoors (yards, loading bays); most food and chemical plants do not.
             let has_outdoor_work = sector.outdoor || n.is_multiple_of(5);
-            out.push(DemoEnterprise {
+            out.push(EnterpriseInput {
                 name,
                 uscc,
                 district,
@@ -334,34 +326,7 @@ pub fn demo_enterprises() -> Vec<DemoEnterprise> {
 
 /// Stores the demo directory (upsert by USCC) and returns the resulting counts.
 pub async fn seed_demo(db: &Db, now_ms: i64) -> Result<SeedCounts, sqlx::Error> {
-    let enterprises = demo_enterprises();
-    db_run!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        for e in &enterprises {
-            sqlx::query(
-                "INSERT INTO enterprises (id, name, uscc, district_code, industry_code, address,
-                    is_coal_mine, has_outdoor_work, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-                 ON CONFLICT (uscc) DO UPDATE SET name = excluded.name,
-                    district_code = excluded.district_code, industry_code = excluded.industry_code,
-                    address = excluded.address, is_coal_mine = excluded.is_coal_mine,
-                    has_outdoor_work = excluded.has_outdoor_work, updated_at = excluded.updated_at",
-            )
-            .bind(uuid::Uuid::now_v7())
-            .bind(&e.name)
-            .bind(e.uscc.as_str())
-            .bind(e.district.as_str())
-            .bind(e.industry.as_str())
-            .bind(&e.address)
-            .bind(e.is_coal_mine)
-            .bind(e.has_outdoor_work)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok::<(), sqlx::Error>(())
-    })?;
+    directory::upsert(db, &demo_enterprises(), now_ms).await?;
     counts(db).await
 }
 
@@ -378,12 +343,10 @@ pub struct DemoLogin {
 /// A demo user for every role, with real scopes in the demo directory. Existing demo users are
 /// left as they are.
 pub async fn seed_demo_users(db: &Db, now_ms: i64) -> Result<Vec<DemoLogin>, sqlx::Error> {
-    use app::{
-        backend::users::{self, NewUser, UserError},
-        domain::{
-            phone::PhoneNumber,
-            policy::{Grants, Role},
-        },
+    use app::domain::{
+        forms::account::{NewUser, Secret},
+        phone::PhoneNumber,
+        policy::{Grants, Role},
     };
     use std::collections::BTreeSet;
     let first = |district: &'static str, industry: &'static str| async move {
@@ -507,7 +470,7 @@ pub async fn seed_demo_users(db: &Db, now_ms: i64) -> Result<Vec<DemoLogin>, sql
             username: phone.is_none().then(|| login.to_string()),
             phone,
             display_name: name.to_string(),
-            password: DEMO_PASSWORD.to_string(),
+            password: Secret::new(DEMO_PASSWORD),
             grants,
         };
         match users::create(db, &new, None, "seed-demo", now_ms).await {
@@ -530,12 +493,10 @@ pub async fn create_admin(
     district: Option<&str>,
     now_ms: i64,
 ) -> Result<String, String> {
-    use app::{
-        backend::users::{self, NewUser, UserError},
-        domain::{
-            phone::PhoneNumber,
-            policy::{Grants, Role},
-        },
+    use app::domain::{
+        forms::account::{NewUser, Secret},
+        phone::PhoneNumber,
+        policy::{Grants, Role},
     };
     let username = username.trim();
     if username.is_empty() || username.chars().count() > 40 || PhoneNumber::parse(username).is_ok()
@@ -554,12 +515,12 @@ pub async fn create_admin(
                 .to_string(),
         ),
     };
-    let password = app::backend::auth::random_password();
+    let password = users::random_password();
     let new = NewUser {
         username: Some(username.to_string()),
         phone: None,
         display_name: name.trim().to_string(),
-        password: password.clone(),
+        password: Secret::new(password.clone()),
         grants: Grants {
             roles: [Role::UnionAdmin].into(),
             admin_of: Some(admin_of),

@@ -11,13 +11,14 @@ use crate::{
     config::Config,
     photos::{store::LocalStore, Pipeline},
     routes, security,
+    store::reference,
 };
 use app::backend::{
     clock::{SharedClock, SystemClock},
     cursor::CursorKey,
     identity::IdentityKey,
     ratelimit::RateLimiter,
-    reference, Db, DbError,
+    Db, DbError,
 };
 use axum::{http::HeaderName, routing::get, Router};
 use leptos::config::LeptosOptions;

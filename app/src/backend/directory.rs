@@ -1,5 +1,6 @@
-//! Reading the enterprise directory: search for the report form, and resolving what a worker
-//! typed to exactly one enterprise.
+//! Reading the enterprise directory: search for the report form, resolving what a worker typed
+//! to exactly one enterprise, the admin's lists, and looking enterprises up by credit code.
+//! Writing it is `server::store::directory`.
 
 use super::Db;
 pub use crate::views::EnterpriseRecord;
@@ -170,69 +171,6 @@ pub async fn list(
         .fetch_all(pool)
         .await)?;
     Ok(rows.into_iter().map(record).collect())
-}
-
-/// Creates or updates enterprises (by USCC) in one transaction.
-pub async fn upsert(
-    db: &Db,
-    rows: &[crate::domain::enterprise_import::EnterpriseInput],
-    now: i64,
-) -> Result<usize, sqlx::Error> {
-    use super::BeginWrite;
-    db_run!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        for e in rows {
-            sqlx::query(
-                "INSERT INTO enterprises (id, name, uscc, district_code, industry_code, address, is_coal_mine, has_outdoor_work, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-                 ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, district_code = excluded.district_code,
-                   industry_code = excluded.industry_code, address = excluded.address, is_coal_mine = excluded.is_coal_mine,
-                   has_outdoor_work = excluded.has_outdoor_work, updated_at = excluded.updated_at",
-            )
-            .bind(Uuid::now_v7())
-            .bind(&e.name)
-            .bind(e.uscc.as_str())
-            .bind(e.district.as_str())
-            .bind(e.industry.as_str())
-            .bind(&e.address)
-            .bind(e.is_coal_mine)
-            .bind(e.has_outdoor_work)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-    });
-    Ok(rows.len())
-}
-
-/// Updates one enterprise by id (including its designated inspector).
-pub async fn update(
-    db: &Db,
-    id: Uuid,
-    e: &crate::domain::enterprise_import::EnterpriseInput,
-    designated: Option<Uuid>,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    db_run!(db, |pool| {
-        sqlx::query(
-        "UPDATE enterprises SET name = $1, uscc = $2, district_code = $3, industry_code = $4, address = $5,
-           is_coal_mine = $6, has_outdoor_work = $7, designated_inspector_id = $8, updated_at = $9 WHERE id = $10"
-    )
-    .bind(&e.name)
-    .bind(e.uscc.as_str())
-    .bind(e.district.as_str())
-    .bind(e.industry.as_str())
-    .bind(&e.address)
-    .bind(e.is_coal_mine)
-    .bind(e.has_outdoor_work)
-    .bind(designated)
-    .bind(now)
-    .bind(id)
-    .execute(pool)
-    .await
-    .map(|_| ())
-    })
 }
 
 /// Enterprises by USCC (for the user form's scope lists).

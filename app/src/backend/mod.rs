@@ -16,7 +16,6 @@ pub mod notify;
 pub mod queries;
 pub mod ratelimit;
 pub mod receipts;
-pub mod reference;
 pub mod reports;
 pub mod users;
 

@@ -4,6 +4,7 @@
 
 use crate::{
     access::{Access, Feedback},
+    desks::AccountAction,
     domain::{category::Category, time::LocalTime, DistrictCode, IndustryCode},
     i18n::{use_lang, Lang},
     views::{EventView, PhotoRef},
@@ -141,7 +142,7 @@ pub fn LoginForm() -> impl IntoView {
         }
     });
     view! {
-        <form class="card form" method="post" action="/login">
+        <form class="card form" method="post" action=AccountAction::Login.url("")>
             <input type="hidden" name="next" value=next/>
             <label class="field">
                 <span>{t.login_login()}</span>

@@ -5,7 +5,7 @@
 //! outbox and these receipts), fills them. Their words come from the translation files through
 //! data attributes. Plain JavaScript rather than islands: it keeps the worker's first load light.
 
-use crate::{domain::category::CATEGORIES, i18n::Lang};
+use crate::{desks::AccountAction, domain::category::CATEGORIES, i18n::Lang};
 use leptos::prelude::*;
 
 /// The category names of this language, as JSON (`{"fall":"高处坠落",…}`) for the script.
@@ -44,7 +44,7 @@ pub fn DeviceReceipts(lang: Lang) -> impl IntoView {
 pub fn LinkDeviceReceipts(lang: Lang) -> impl IntoView {
     let t = lang.tr();
     view! {
-        <form method="post" action="/me/receipts" class="link-receipts" hidden data-link-receipts="">
+        <form method="post" action=AccountAction::LinkReceipts.url("") class="link-receipts" hidden data-link-receipts="">
             <input type="hidden" name="codes" value=""/>
             <p class="hint" data-hint=t.account_link_hint()></p>
             <button type="submit" class="button secondary">{t.account_link_button()}</button>

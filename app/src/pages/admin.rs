@@ -7,6 +7,7 @@ use crate::{
         district_name, field_error, gate, industry_name, loading, use_feedback, when, FormOutcome,
         Loaded,
     },
+    desks::AdminAction,
     domain::{
         district::DISTRICTS,
         enterprise_import::COLUMNS,
@@ -167,8 +168,8 @@ fn user_form(existing: Option<&AdminUser>, lang: Lang) -> impl IntoView {
         None => String::new(),
     };
     let action = existing
-        .map(|u| format!("/admin/users/{}", u.user.id))
-        .unwrap_or_else(|| "/admin/users".into());
+        .map(|u| AdminAction::UpdateUser.url(u.user.id))
+        .unwrap_or_else(|| AdminAction::CreateUser.url(""));
     let new_user = existing.is_none().then(|| {
         let fb = fb.clone();
         view! {
@@ -247,13 +248,13 @@ pub fn AdminUserPage() -> impl IntoView {
                     None => Ok(Access::NotFound),
                 };
                 gate(loaded, |u| {
-                    let toggle = if u.user.disabled { "enable" } else { "disable" };
+                    let toggle = if u.user.disabled { AdminAction::EnableUser } else { AdminAction::DisableUser };
                     view! {
                         <h1>{u.user.display_name.clone()}</h1>
                         <p class="hint">{u.user.username.clone().or(u.user.phone_masked.clone()).unwrap_or_default()}" · "
                             <span class="status">{if u.user.disabled { t.admin_disabled() } else { t.admin_active() }}</span></p>
                         {user_form(Some(&u), lang)}
-                        <form method="post" action=format!("/admin/users/{}/{toggle}", u.user.id) class="card">
+                        <form method="post" action=toggle.url(u.user.id) class="card">
                             <p class="hint">{if u.user.disabled { t.admin_enable_hint() } else { t.admin_disable_hint() }}</p>
                             <button type="submit" class=if u.user.disabled { "button" } else { "button danger" }>
                                 {if u.user.disabled { t.admin_enable() } else { t.admin_disable() }}
@@ -368,7 +369,7 @@ fn directory_view(list: EnterpriseList, lang: Lang) -> impl IntoView {
         </form>
         <details class="card">
             <summary>{t.directory_new()}</summary>
-            <form class="form" method="post" action="/admin/enterprises">
+            <form class="form" method="post" action=AdminAction::CreateEnterprise.url("")>
                 {enterprise_fields(None, lang)}
                 <button type="submit" class="button">{t.admin_create()}</button>
             </form>
@@ -376,7 +377,7 @@ fn directory_view(list: EnterpriseList, lang: Lang) -> impl IntoView {
         <details class="card">
             <summary>{t.directory_import()}</summary>
             <p class="hint">{fill(t.directory_import_hint(), &[("columns", &columns)])}</p>
-            <form class="form" method="post" action="/admin/enterprises/import" enctype="multipart/form-data">
+            <form class="form" method="post" action=AdminAction::ImportEnterprises.url("") enctype="multipart/form-data">
                 <label class="field"><span>{t.directory_import_file()}</span><input type="file" name="file" accept=".csv,text/csv" required/></label>
                 <button type="submit" class="button">{t.directory_import_submit()}</button>
             </form>
@@ -428,7 +429,7 @@ pub fn AdminEnterprisePage() -> impl IntoView {
                     };
                     view! {
                         <h1>{e.record.name.clone()}</h1>
-                        <form class="card form" method="post" action=format!("/admin/enterprises/{}", e.record.id)>
+                        <form class="card form" method="post" action=AdminAction::EditEnterprise.url(e.record.id)>
                             {enterprise_fields(Some(&e), lang)}
                             <label class="field"><span>{t.directory_designated()}</span>
                                 <select name="designated_inspector_id">

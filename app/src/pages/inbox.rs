@@ -4,6 +4,7 @@
 
 use crate::{
     components::page::{gate, loading, when, FormOutcome, Loaded},
+    desks::AccountAction,
     i18n::use_lang,
     views::InboxItem,
 };
@@ -39,7 +40,7 @@ pub fn InboxPage() -> impl IntoView {
                     view! {
                         <ul class="inbox">
                             {items.into_iter().map(|n| {
-                                let read_action = format!("/inbox/{}/read", n.id);
+                                let read_action = AccountAction::MarkRead.url(n.id);
                                 let class = if n.read { "inbox-item read" } else { "inbox-item unread" };
                                 let kind = n.kind.clone();
                                 view! {

@@ -9,6 +9,7 @@ use crate::{
         },
         receipts::LinkDeviceReceipts,
     },
+    desks::AccountAction,
     domain::policy::Role,
     i18n::{use_lang, Lang},
     views::Account,
@@ -213,7 +214,7 @@ fn account_view(me: AccountPage, lang: Lang) -> impl IntoView {
             <ul class="sessions">
                 {a.sessions.iter().map(|s| {
                     let current = s.id == this;
-                    let end = format!("/me/sessions/{}/end", s.id);
+                    let end = AccountAction::EndSession.url(&s.id);
                     view! {
                         <li>
                             <span class="device">{short_agent(&s.user_agent)}</span>
@@ -231,7 +232,7 @@ fn account_view(me: AccountPage, lang: Lang) -> impl IntoView {
 
         <section class="card" aria-labelledby="my-password">
             <h2 id="my-password">{t.account_change_password()}</h2>
-            <form class="form" method="post" action="/me/password">
+            <form class="form" method="post" action=AccountAction::ChangePassword.url("")>
                 <label class="field">
                     <span>{t.account_current_password()}</span>
                     <input type="password" name="current" autocomplete="current-password" required/>
@@ -251,7 +252,7 @@ fn account_view(me: AccountPage, lang: Lang) -> impl IntoView {
             </form>
         </section>
 
-        <form method="post" action="/logout" class="logout">
+        <form method="post" action=AccountAction::Logout.url("") class="logout">
             <button type="submit" class="button">{t.account_logout()}</button>
         </form>
     }
@@ -340,7 +341,7 @@ pub fn RegisterPage() -> impl IntoView {
         <h1>{t.register_title()}</h1>
         <p class="lead">{t.register_intro()}</p>
         <FormOutcome/>
-        <form class="card form" method="post" action="/register">
+        <form class="card form" method="post" action=AccountAction::Register.url("")>
             <label class="field">
                 <span>{t.register_phone()}</span>
                 <input type="tel" name="phone" autocomplete="tel" inputmode="tel" required value=feedback.value("phone")/>

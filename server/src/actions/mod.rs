@@ -4,6 +4,8 @@
 //! [`crate::store`] — for a report, one [`crate::store::steps`] step whose notifications commit
 //! with it — and what the caller is told. No SQL here, and no form field looked up by name.
 
+pub mod account;
+pub mod admin;
 pub mod enterprise;
 pub mod jobs;
 pub mod notice;

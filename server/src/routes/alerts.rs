@@ -3,12 +3,9 @@
 //! removes a device. Each checks the policy, writes, then tells the officers.
 
 use super::forms::{again, read, see, Posted};
-use crate::{alerts, state::AppState};
+use crate::{alerts, state::AppState, store::audit};
 use app::{
-    backend::{
-        alerts::{self as store, AlertWriteError, NewAlert, Telling},
-        audit,
-    },
+    backend::alerts::{self as store, AlertWriteError, NewAlert, Telling},
     domain::{
         heat::{obligations, Celsius10, Event, Level},
         policy::{decide, Action, Decision, Object},

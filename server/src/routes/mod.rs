@@ -17,7 +17,7 @@ pub mod reporter;
 pub mod union;
 
 use crate::{api::reports::MAX_BODY_BYTES, state::AppState};
-use app::desks::{EnterpriseAction, ReporterAction, UnionAction};
+use app::desks::{AccountAction, AdminAction, EnterpriseAction, ReporterAction, UnionAction};
 use axum::{
     extract::DefaultBodyLimit,
     routing::{get, post, MethodRouter},
@@ -36,13 +36,33 @@ pub fn form_routes() -> Vec<RouteEntry> {
             "/report",
             post(report_form::submit).layer(uploads()),
         ),
-        ("POST", "/login", post(account::login)),
-        ("POST", "/logout", post(account::logout)),
-        ("POST", "/register", post(account::register)),
-        ("POST", "/me/password", post(account::change_password)),
-        ("POST", "/me/sessions/{id}/end", post(account::end_session)),
-        ("POST", "/me/receipts", post(account::link_receipts_form)),
-        ("POST", "/inbox/{id}/read", post(account::mark_read)),
+        ("POST", AccountAction::Login.route(), post(account::login)),
+        ("POST", AccountAction::Logout.route(), post(account::logout)),
+        (
+            "POST",
+            AccountAction::Register.route(),
+            post(account::register),
+        ),
+        (
+            "POST",
+            AccountAction::ChangePassword.route(),
+            post(account::change_password),
+        ),
+        (
+            "POST",
+            AccountAction::EndSession.route(),
+            post(account::end_session),
+        ),
+        (
+            "POST",
+            AccountAction::LinkReceipts.route(),
+            post(account::link_receipts_form),
+        ),
+        (
+            "POST",
+            AccountAction::MarkRead.route(),
+            post(account::mark_read),
+        ),
         ("POST", "/alerts", post(alerts::issue)),
         ("POST", "/alerts/{id}/update", post(alerts::update)),
         ("POST", "/alerts/{id}/cancel", post(alerts::cancel)),
@@ -58,22 +78,35 @@ pub fn form_routes() -> Vec<RouteEntry> {
         ),
         ("GET", "/enterprise/export.csv", get(enterprise::export_csv)),
         ("GET", "/photos/{id}/{size}", get(photos::photo)),
-        ("POST", "/admin/users", post(admin::create_user)),
-        ("POST", "/admin/users/{id}", post(admin::update_user)),
         (
             "POST",
-            "/admin/users/{id}/{change}",
+            AdminAction::CreateUser.route(),
+            post(admin::create_user),
+        ),
+        (
+            "POST",
+            AdminAction::UpdateUser.route(),
+            post(admin::update_user),
+        ),
+        // Disabling and enabling share `/admin/users/{id}/{change}`.
+        (
+            "POST",
+            AdminAction::DisableUser.route(),
             post(admin::set_disabled),
         ),
-        ("POST", "/admin/enterprises", post(admin::new_enterprise)),
         (
             "POST",
-            "/admin/enterprises/import",
+            AdminAction::CreateEnterprise.route(),
+            post(admin::new_enterprise),
+        ),
+        (
+            "POST",
+            AdminAction::ImportEnterprises.route(),
             post(admin::import).layer(uploads()),
         ),
         (
             "POST",
-            "/admin/enterprises/{id}",
+            AdminAction::EditEnterprise.route(),
             post(admin::edit_enterprise),
         ),
     ]

@@ -4,7 +4,11 @@
 //! need live in `app::backend`.
 
 pub mod audit;
+pub mod directory;
 pub mod notifications;
 pub mod photos;
+pub mod reference;
 pub mod routing;
+pub mod sessions;
 pub mod steps;
+pub mod users;

@@ -1,13 +1,15 @@
-//! Keeps the `districts` and `industries` tables equal to the lists in [`crate::domain`], which
-//! are the single source of that reference data (the browser needs them without a round trip).
+//! The reference tables `districts` and `industries`, kept equal to the lists in
+//! [`app::domain`], which are the single source of that data (the browser needs them without a
+//! round trip).
 
-use super::Db;
-use crate::{
+use app::{
+    backend::Db,
     db_run,
     domain::{DISTRICTS, INDUSTRIES},
 };
 
 /// Upserts every district and industry. Idempotent; runs at every start-up.
+#[tracing::instrument(skip_all)]
 pub async fn sync(db: &Db) -> Result<(), sqlx::Error> {
     db_run!(db, |pool| {
         let mut tx = pool.begin().await?;

@@ -1,0 +1,41 @@
+//! One's own account: signing in and out, registering as a worker, changing one's password,
+//! ending a session on another device, linking the receipts kept on a phone, and marking inbox
+//! notices read.
+
+mod change_password;
+mod end_session;
+mod link_receipts;
+mod login;
+mod logout;
+mod mark_read;
+mod register;
+
+pub use change_password::change_password;
+pub use end_session::end_session;
+pub use link_receipts::link_receipts;
+pub use login::login;
+pub use logout::logout;
+pub use mark_read::mark_read;
+pub use register::register;
+
+use super::Caller;
+use crate::error::{allow, AppError};
+use app::{
+    backend::ratelimit::Limit,
+    domain::policy::{decide, Action, Object},
+};
+use uuid::Uuid;
+
+/// The signed-in user acting on their own account.
+fn own_account(who: Caller<'_>) -> Result<Uuid, AppError> {
+    allow(decide(who.actor, Action::ManageOwnAccount, &Object::None))?;
+    who.user_id().ok_or(AppError::SignIn)
+}
+
+/// Sign-ins and registrations share one limit per address (guessing passwords, making accounts).
+fn limited(state: &crate::state::AppState, who: Caller<'_>) -> Result<(), AppError> {
+    state
+        .limiter
+        .check(Limit::Login, who.addr)
+        .map_err(AppError::RateLimited)
+}

@@ -1,0 +1,90 @@
+//! The enterprise directory: the `enterprises` table (created or updated by credit code, one
+//! form or a whole CSV import in one transaction; edited by id with its designated inspector).
+//! Searching and listing it is `app::backend::directory`.
+
+use app::{
+    backend::{BeginWrite, Db},
+    db_run,
+    domain::enterprise_import::EnterpriseInput,
+};
+use uuid::Uuid;
+
+/// Creates or updates enterprises (by credit code) in one transaction. Returns how many rows.
+#[tracing::instrument(skip_all, fields(rows = rows.len()))]
+pub async fn upsert(db: &Db, rows: &[EnterpriseInput], now: i64) -> Result<usize, sqlx::Error> {
+    db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        for e in rows {
+            sqlx::query(
+                "INSERT INTO enterprises (id, name, uscc, district_code, industry_code, address, is_coal_mine, has_outdoor_work, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+                 ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, district_code = excluded.district_code,
+                   industry_code = excluded.industry_code, address = excluded.address, is_coal_mine = excluded.is_coal_mine,
+                   has_outdoor_work = excluded.has_outdoor_work, updated_at = excluded.updated_at",
+            )
+            .bind(Uuid::now_v7())
+            .bind(&e.name)
+            .bind(e.uscc.as_str())
+            .bind(e.district.as_str())
+            .bind(e.industry.as_str())
+            .bind(&e.address)
+            .bind(e.is_coal_mine)
+            .bind(e.has_outdoor_work)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+    });
+    Ok(rows.len())
+}
+
+/// Updates one enterprise by id, its designated inspector included. A credit code another
+/// enterprise holds is a unique violation on `uscc`.
+#[tracing::instrument(skip(db, e, designated))]
+pub async fn update(
+    db: &Db,
+    id: Uuid,
+    e: &EnterpriseInput,
+    designated: Option<Uuid>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    db_run!(db, |pool| {
+        sqlx::query(
+        "UPDATE enterprises SET name = $1, uscc = $2, district_code = $3, industry_code = $4, address = $5,
+           is_coal_mine = $6, has_outdoor_work = $7, designated_inspector_id = $8, updated_at = $9 WHERE id = $10"
+    )
+    .bind(&e.name)
+    .bind(e.uscc.as_str())
+    .bind(e.district.as_str())
+    .bind(e.industry.as_str())
+    .bind(&e.address)
+    .bind(e.is_coal_mine)
+    .bind(e.has_outdoor_work)
+    .bind(designated)
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map(|_| ())
+    })
+}
+
+/// Whether `inspector` may be an enterprise's designated inspector there: an active user who
+/// covers `district`.
+#[tracing::instrument(skip(db))]
+pub async fn may_be_designated(
+    db: &Db,
+    inspector: Uuid,
+    district: &str,
+) -> Result<bool, sqlx::Error> {
+    let covers: i64 = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM inspector_coverage c JOIN users u ON u.id = c.user_id
+         WHERE c.user_id = $1 AND c.district_code = $2 AND NOT u.disabled"
+    )
+    .bind(inspector)
+    .bind(district)
+    .fetch_one(pool)
+    .await)?;
+    Ok(covers > 0)
+}

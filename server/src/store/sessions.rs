@@ -1,0 +1,317 @@
+//! Sign-in and sessions: the `sessions` table (a random token in an HttpOnly cookie, only its
+//! SHA-256 stored), the failed-sign-in counter and lock-out on `users`, and the audit rows of
+//! signing in and out. A session ends when idle too long, at its absolute end, or when its user
+//! is disabled; `last_seen_at` is written at most once a minute. Listing one's sessions is
+//! `app::backend::auth`.
+
+use crate::store::{
+    audit::{self, audit_row, Entry},
+    users::{decoy_hash, verify_password},
+};
+use app::{
+    backend::{
+        auth::{
+            login_for_log, token_id, LOCKOUT_AFTER_FAILURES, LOCKOUT_MS, SESSION_ABSOLUTE_MS,
+            SESSION_IDLE_MS,
+        },
+        BeginWrite, Db,
+    },
+    db_run,
+    domain::phone::PhoneNumber,
+};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use uuid::Uuid;
+
+/// `last_seen_at` is written at most this often per session (saves a write per request).
+const TOUCH_EVERY_MS: i64 = 60 * 1000;
+/// Longest user agent kept with a session.
+const MAX_AGENT_CHARS: usize = 200;
+
+/// Why a sign-in failed. The message shown never says which of username or password was wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown account or wrong password.
+    #[error("wrong login or password")]
+    Wrong,
+    /// Too many wrong passwords: try again after this many milliseconds.
+    #[error("locked for {0} ms")]
+    Locked(i64),
+    #[error("the account is disabled")]
+    Disabled,
+    #[error("no session token: {0}")]
+    Token(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// A sign-in attempt (never printed: it holds the password).
+pub struct Attempt<'a> {
+    /// A username or a phone number, as typed.
+    pub login: &'a str,
+    pub password: &'a str,
+    pub address: &'a str,
+    pub user_agent: &'a str,
+    /// The session the browser had (ended when this one starts: a fresh id at every sign-in).
+    pub replaces: Option<&'a str>,
+}
+
+/// A started session: the cookie value to set.
+#[derive(Debug)]
+pub struct NewSession {
+    pub token: String,
+    pub user_id: Uuid,
+    pub expires_at: i64,
+}
+
+/// Who an account is, as sign-in sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct LoginRow {
+    id: Uuid,
+    password_hash: Option<String>,
+    disabled: bool,
+    failed_logins: i32,
+    locked_until: Option<i64>,
+}
+
+/// What someone typed to sign in: a username, or a phone number.
+fn login_key(login: &str) -> (Option<String>, Option<String>) {
+    match PhoneNumber::parse(login) {
+        Ok(p) => (None, Some(p.as_str().to_string())),
+        Err(_) => (Some(login.trim().to_string()), None),
+    }
+}
+
+/// A new random session token and its stored id.
+fn new_token() -> Result<(String, String), String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let id = token_id(&token);
+    Ok((token, id))
+}
+
+/// Checks the password and starts a new session. Every refusal is in the audit log (the login
+/// masked when it is a phone number); five wrong passwords in a row lock the account for a while.
+#[tracing::instrument(skip_all)]
+pub async fn login(db: &Db, attempt: &Attempt<'_>, now: i64) -> Result<NewSession, LoginError> {
+    let (username, phone) = login_key(attempt.login);
+    let row: Option<LoginRow> = db_run!(db, |pool| sqlx::query_as(
+        "SELECT id, password_hash, disabled, failed_logins, locked_until FROM users
+         WHERE ($1 IS NOT NULL AND username = $1) OR ($2 IS NOT NULL AND phone = $2)"
+    )
+    .bind(&username)
+    .bind(&phone)
+    .fetch_optional(pool)
+    .await)?;
+
+    let shown = login_for_log(attempt.login);
+    let failed = |subject: Option<Uuid>, detail: serde_json::Value| Entry {
+        at: now,
+        actor: None,
+        action: "login_failed",
+        subject_type: subject.map(|_| "user"),
+        subject_id: subject.map(|id| id.to_string()),
+        address: attempt.address,
+        detail: detail.to_string(),
+    };
+    let Some(user) = row else {
+        let _ = verify_password(attempt.password, decoy_hash());
+        let detail = serde_json::json!({ "login": shown, "reason": "unknown account" });
+        audit::record(db, failed(None, detail)).await?;
+        return Err(LoginError::Wrong);
+    };
+    if let Some(until) = user.locked_until.filter(|u| *u > now) {
+        let detail = serde_json::json!({ "login": shown, "reason": "locked" });
+        audit::record(db, failed(Some(user.id), detail)).await?;
+        return Err(LoginError::Locked(until - now));
+    }
+    let ok = user
+        .password_hash
+        .as_deref()
+        .is_some_and(|h| verify_password(attempt.password, h));
+    if !ok {
+        let failures = user.failed_logins + 1;
+        let locked_until = (failures >= LOCKOUT_AFTER_FAILURES).then_some(now + LOCKOUT_MS);
+        let detail =
+            serde_json::json!({ "login": shown, "reason": "wrong password", "failures": failures });
+        let entry = failed(Some(user.id), detail);
+        db_run!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
+                .bind(if locked_until.is_some() { 0 } else { failures })
+                .bind(locked_until)
+                .bind(user.id)
+                .execute(&mut *tx)
+                .await?;
+            audit_row!(tx, &entry);
+            tx.commit().await?;
+        });
+        return Err(match locked_until {
+            Some(until) => LoginError::Locked(until - now),
+            None => LoginError::Wrong,
+        });
+    }
+    if user.disabled {
+        let detail = serde_json::json!({ "login": shown, "reason": "disabled" });
+        audit::record(db, failed(Some(user.id), detail)).await?;
+        return Err(LoginError::Disabled);
+    }
+    let (token, id) = new_token().map_err(LoginError::Token)?;
+    let expires_at = now + SESSION_ABSOLUTE_MS;
+    let agent: String = attempt.user_agent.chars().take(MAX_AGENT_CHARS).collect();
+    let replaced = attempt.replaces.map(token_id);
+    let entry = Entry {
+        at: now,
+        actor: Some(user.id),
+        action: "login",
+        subject_type: Some("user"),
+        subject_id: Some(user.id.to_string()),
+        address: attempt.address,
+        detail: serde_json::json!({ "login": shown }).to_string(),
+    };
+    db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(old) = &replaced {
+            sqlx::query("DELETE FROM sessions WHERE id = $1")
+                .bind(old)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, address, user_agent)
+             VALUES ($1, $2, $3, $3, $4, $5, $6)",
+        )
+        .bind(&id)
+        .bind(user.id)
+        .bind(now)
+        .bind(expires_at)
+        .bind(attempt.address)
+        .bind(&agent)
+        .execute(&mut *tx)
+        .await?;
+        audit_row!(tx, &entry);
+        tx.commit().await?;
+    });
+    Ok(NewSession {
+        token,
+        user_id: user.id,
+        expires_at,
+    })
+}
+
+/// The user of the session a cookie names, if it is still valid (not idle too long, not past
+/// its end, the user not disabled); an invalid one is deleted. Refreshes `last_seen_at`.
+#[tracing::instrument(skip_all)]
+pub async fn session_user(db: &Db, token: &str, now: i64) -> Result<Option<Uuid>, sqlx::Error> {
+    let id = token_id(token);
+    let row: Option<(Uuid, i64, i64, bool)> = db_run!(db, |pool| sqlx::query_as(
+        "SELECT s.user_id, s.last_seen_at, s.expires_at, u.disabled
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"
+    )
+    .bind(&id)
+    .fetch_optional(pool)
+    .await)?;
+    let Some((user_id, last_seen, expires_at, disabled)) = row else {
+        return Ok(None);
+    };
+    if disabled || now > expires_at || now - last_seen > SESSION_IDLE_MS {
+        db_run!(db, |pool| sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(&id)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        return Ok(None);
+    }
+    if now - last_seen > TOUCH_EVERY_MS {
+        db_run!(db, |pool| sqlx::query(
+            "UPDATE sessions SET last_seen_at = $1 WHERE id = $2"
+        )
+        .bind(now)
+        .bind(&id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+    }
+    Ok(Some(user_id))
+}
+
+/// Signs out: ends the session a token names and records it. Returns whose it was.
+#[tracing::instrument(skip_all)]
+pub async fn end_session(
+    db: &Db,
+    token: &str,
+    address: &str,
+    now: i64,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let id = token_id(token);
+    db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let user: Option<Uuid> = sqlx::query_scalar("SELECT user_id FROM sessions WHERE id = $1")
+            .bind(&id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(user) = user {
+            let entry = Entry {
+                at: now,
+                actor: Some(user),
+                action: "logout",
+                address,
+                ..Default::default()
+            };
+            audit_row!(tx, &entry);
+        }
+        tx.commit().await?;
+        Ok(user)
+    })
+}
+
+/// Ends one of the user's own sessions by its stored id (from the account page). Returns
+/// whether there was one.
+#[tracing::instrument(skip(db, session_id))]
+pub async fn end_own_session(db: &Db, user: Uuid, session_id: &str) -> Result<bool, sqlx::Error> {
+    let n = db_run!(db, |pool| sqlx::query(
+        "DELETE FROM sessions WHERE id = $1 AND user_id = $2"
+    )
+    .bind(session_id)
+    .bind(user)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_only_their_hash_is_kept() {
+        let (a, id_a) = new_token().unwrap();
+        let (b, _) = new_token().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(id_a, token_id(&a));
+        assert_ne!(id_a, a);
+    }
+
+    #[test]
+    fn a_login_is_a_phone_number_or_a_username() {
+        assert_eq!(
+            login_key("138 1234 5678"),
+            (None, Some("13812345678".into()))
+        );
+        assert_eq!(
+            login_key(" zhang.inspector "),
+            (Some("zhang.inspector".into()), None)
+        );
+        assert_eq!(login_for_log("13812345678"), "138****5678");
+    }
+}
