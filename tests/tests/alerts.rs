@@ -35,7 +35,7 @@ fn fixture(name: &str) -> String {
 }
 
 async fn register_source(app: &TestApp) {
-    app::backend::alerts::add_source(
+    server::store::feeds::add_source(
         &app.db,
         "郑州市气象台",
         &server::api::alerts::key_hash(API_KEY),
@@ -144,7 +144,7 @@ both_backends! {
         assert!(xml.contains("41010041600000_20260714102233"), "{xml}");
 
         // Another registered feed cannot cancel (or update) this feed's alerts.
-        app::backend::alerts::add_source(
+        server::store::feeds::add_source(
             &app.db,
             "另一个数据源",
             &server::api::alerts::key_hash("another-feed-key-0123456789"),

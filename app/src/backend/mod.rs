@@ -11,7 +11,6 @@ pub mod clock;
 pub mod db;
 pub mod directory;
 pub mod identity;
-pub mod notify;
 pub mod queries;
 pub mod ratelimit;
 pub mod receipts;

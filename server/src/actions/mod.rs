@@ -4,6 +4,7 @@
 //! [`crate::store`] — for a report, one [`crate::store::steps`] step whose notifications commit
 //! with it — and what the caller is told. No SQL here, and no form field looked up by name.
 
+pub mod alerts;
 pub mod enterprise;
 pub mod jobs;
 pub mod notice;

@@ -4,6 +4,7 @@
 //! Actions never look a form field up by name; they receive the typed form and call its parser.
 //! (The report form itself is [`super::report::RawReport`].)
 
+pub mod alerts;
 pub mod enterprise;
 pub mod reporter;
 pub mod union;
