@@ -66,12 +66,33 @@ pub trait Localize {
     fn localize(&self, lang: Lang) -> String;
 }
 
-/// Fills `{name}` placeholders of a translated template.
+/// Fills `{name}` placeholders of a translated template, in one pass: a value that itself holds
+/// something like `{name}` (a piece of untrusted input quoted in a message) is inserted as it
+/// is, never filled again. A placeholder with no value is left as written.
 pub fn fill(template: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
-    let mut out = template.to_string();
-    for (name, value) in args {
-        out = out.replace(&format!("{{{name}}}"), &value.to_string());
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            args.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (close, v))
+        });
+        match value {
+            Some((close, v)) => {
+                out.push_str(&v.to_string());
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -212,6 +233,22 @@ mod tests {
     #[test]
     fn placeholders_are_filled() {
         assert_eq!(fill("第{n}位“{c}”", &[("n", &3), ("c", &'X')]), "第3位“X”");
+        assert_eq!(
+            fill("{n} and {n}, {unknown}", &[("n", &1)]),
+            "1 and 1, {unknown}"
+        );
+    }
+
+    #[test]
+    fn a_value_that_looks_like_a_placeholder_is_never_filled_again() {
+        assert_eq!(
+            fill(
+                "{value} ≠ {other}",
+                &[("value", &"{other}"), ("other", &"x")]
+            ),
+            "{other} ≠ x"
+        );
+        assert_eq!(fill("{a}{", &[("a", &"{")]), "{{");
     }
 
     #[test]

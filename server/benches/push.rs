@@ -12,11 +12,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark: failing loudly is fine
 
-use app::backend::alerts::{self, NewAlert, Telling};
 use axum::{routing::post, Router};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use ring::agreement;
-use server::push::{ece, vapid::VapidKey};
+use server::{
+    push::{ece, vapid::VapidKey},
+    store::alerts::{self as alerts, NewAlert},
+};
 use std::{
     path::Path,
     sync::{
@@ -130,7 +132,7 @@ async fn fan_out(engine: &str, db_url: Option<String>, subscriptions: usize) {
             sqlx::query(
                 "INSERT INTO push_subscriptions (id, user_id, endpoint, p256dh, auth, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
             )
-            .bind(Uuid::now_v7())
+            .bind(Uuid::new_v4())
             .bind(officer)
             .bind(format!("{base}/push/{i}"))
             .bind(&p256dh)
@@ -147,7 +149,7 @@ async fn fan_out(engine: &str, db_url: Option<String>, subscriptions: usize) {
     let districts = ["410105".to_string()].into_iter().collect();
     let new = NewAlert {
         sender: "bench".into(),
-        identifier: format!("bench-{}", Uuid::now_v7()),
+        identifier: format!("bench-{}", Uuid::new_v4()),
         sent_at: now,
         source_id: None,
         issued_by: None,
@@ -162,10 +164,11 @@ async fn fan_out(engine: &str, db_url: Option<String>, subscriptions: usize) {
         replaces: None,
     };
     let start = Instant::now();
-    let id = alerts::create(&state.db, &new, now).await.unwrap();
-    let queued = server::alerts::tell(&state, id, Telling::Issued)
+    // The alert and its fan-out: one transaction.
+    let queued = alerts::issue(&state.db, &state.heat_rules, &new, None, now)
         .await
-        .unwrap();
+        .unwrap()
+        .told;
     let t_queue = start.elapsed();
     let run = state
         .pusher

@@ -110,7 +110,7 @@ async fn add_source(config: &Config, name: &str) -> Result<(), StartupError> {
     getrandom::fill(&mut bytes).map_err(|e| StartupError::Admin(format!("no randomness: {e}")))?;
     let key = hex::encode(bytes);
     let result =
-        app::backend::alerts::add_source(&db, name, &server::api::alerts::key_hash(&key), now)
+        server::store::feeds::add_source(&db, name, &server::store::feeds::key_hash(&key), now)
             .await;
     db.close().await;
     match result {

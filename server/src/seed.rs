@@ -557,9 +557,13 @@ pub async fn seed_demo_alert(
     rules: &app::domain::heat::CityRules,
     now: i64,
 ) -> Result<Option<String>, sqlx::Error> {
+    use crate::store::alerts::{self as store, AlertWriteError, NewAlert};
     use app::{
-        backend::alerts::{self, NewAlert, Telling},
-        domain::heat::{Event, Level},
+        backend::alerts,
+        domain::{
+            forms::alerts::headline,
+            heat::{Event, Level},
+        },
     };
     if let Some(current) = alerts::current_for_district(db, "410105", now).await?.pop() {
         return Ok(Some(current.headline));
@@ -568,10 +572,10 @@ pub async fn seed_demo_alert(
         ["410102".to_string(), "410105".to_string()]
             .into_iter()
             .collect();
-    let headline = crate::alerts::headline(Event::Heat, Level::Orange, &districts);
+    let headline = headline(Event::Heat, Level::Orange, &districts);
     let new = NewAlert {
         sender: "safesnap.demo".into(),
-        identifier: format!("demo-{}", uuid::Uuid::now_v7()),
+        identifier: format!("demo-{}", uuid::Uuid::new_v4()),
         sent_at: now,
         source_id: None,
         issued_by: None,
@@ -585,15 +589,11 @@ pub async fn seed_demo_alert(
         districts,
         replaces: None,
     };
-    let id = match alerts::create(db, &new, now).await {
-        Ok(id) => id,
-        Err(alerts::AlertWriteError::Db(e)) => return Err(e),
-        Err(_) => return Ok(None),
-    };
-    if let Some(alert) = alerts::get(db, id).await? {
-        alerts::fan_out(db, rules, &alert, Telling::Issued, now).await?;
+    match store::issue(db, rules, &new, None, now).await {
+        Ok(_) => Ok(Some(headline)),
+        Err(AlertWriteError::Db(e)) => Err(e),
+        Err(_) => Ok(None),
     }
-    Ok(Some(headline))
 }
 
 #[cfg(test)]

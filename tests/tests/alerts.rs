@@ -35,7 +35,7 @@ fn fixture(name: &str) -> String {
 }
 
 async fn register_source(app: &TestApp) {
-    app::backend::alerts::add_source(
+    server::store::feeds::add_source(
         &app.db,
         "郑州市气象台",
         &server::api::alerts::key_hash(API_KEY),
@@ -144,7 +144,7 @@ both_backends! {
         assert!(xml.contains("41010041600000_20260714102233"), "{xml}");
 
         // Another registered feed cannot cancel (or update) this feed's alerts.
-        app::backend::alerts::add_source(
+        server::store::feeds::add_source(
             &app.db,
             "另一个数据源",
             &server::api::alerts::key_hash("another-feed-key-0123456789"),
@@ -656,7 +656,7 @@ async fn two_servers_on_one_postgres_push_each_notice_once() {
         app::db_run!(&app.db, |pool| sqlx::query(
             "INSERT INTO push_subscriptions (id, user_id, endpoint, p256dh, auth, created_at) VALUES ($1, $2, $3, $4, $5, 0)"
         )
-        .bind(Uuid::now_v7())
+        .bind(Uuid::new_v4())
         .bind(people.id("officer"))
         .bind(sub["endpoint"].as_str().unwrap())
         .bind(sub["keys"]["p256dh"].as_str().unwrap())

@@ -161,6 +161,10 @@ fn every_route() -> Vec<String> {
                 .iter()
                 .map(|a| a.url("{id}"))
                 .collect(),
+            "/alerts/{id}/{action}" => app::desks::AlertAction::ALL
+                .iter()
+                .map(|a| a.url("{id}"))
+                .collect(),
             "/photos/{id}/{size}" => ["thumb", "display", "original"]
                 .iter()
                 .map(|s| format!("/photos/{{id}}/{s}"))

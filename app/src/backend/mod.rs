@@ -12,7 +12,6 @@ pub mod cursor;
 pub mod db;
 pub mod directory;
 pub mod identity;
-pub mod notify;
 pub mod queries;
 pub mod ratelimit;
 pub mod receipts;

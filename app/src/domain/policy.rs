@@ -14,7 +14,7 @@
 //! - Union admins manage users and the directory within their scope; a district admin cannot
 //!   touch a city admin or another district.
 
-use crate::domain::report::ReportState;
+use crate::domain::{district::DISTRICTS, report::ReportState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -229,6 +229,22 @@ pub struct AlertFacts {
     pub recipients: BTreeSet<Uuid>,
 }
 
+impl AlertFacts {
+    /// The same alert as far as one of its recipients is concerned (acknowledging for that
+    /// enterprise is acknowledging this); no recipient at all when it is not one.
+    pub fn for_recipient(&self, enterprise: Uuid) -> AlertFacts {
+        AlertFacts {
+            districts: self.districts.clone(),
+            recipients: self
+                .recipients
+                .iter()
+                .copied()
+                .filter(|e| *e == enterprise)
+                .collect(),
+        }
+    }
+}
+
 /// The object an action is on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Object<'a> {
@@ -378,7 +394,15 @@ pub fn decide(actor: Option<&Actor>, action: Action, object: &Object<'_>) -> Dec
         (ManageDirectory, Object::Enterprise(e)) => allow_if(a.admin_for(&e.district)),
         (ManageDirectory, Object::District(d)) => allow_if(a.admin_for(d)),
 
+        // The alerts desk: an admin with some district in scope issues there (each district
+        // chosen is then checked on its own); an officer reads what their enterprises received.
+        (IssueAlert, Object::None) => allow_if(DISTRICTS.iter().any(|d| a.admin_for(d.code))),
+        (AcknowledgeAlert, Object::None) => {
+            allow_if(a.has(Role::EnterpriseOfficer) && !a.enterprises.is_empty())
+        }
         (IssueAlert, Object::District(d)) => allow_if(a.admin_for(d)),
+        // The part of an alert's delivery a district union follows: its own district's.
+        (ViewAlertDelivery, Object::District(d)) => allow_if(a.admin_for(d)),
         // Updating or cancelling an alert takes every one of its districts; following its
         // delivery, any one (a district union sees its own part of a city-wide alert).
         (IssueAlert, Object::Alert(al)) => {
@@ -776,6 +800,84 @@ mod tests {
             Err(Decision::Deny)
         );
         assert_eq!(union_queue_scope(None, "mine", None), Err(Decision::SignIn));
+    }
+
+    #[test]
+    fn the_alerts_desk_is_for_admins_with_a_district_and_officers_with_an_enterprise() {
+        for a in [admin(None), admin(Some("410105"))] {
+            assert!(decide(Some(&a), Action::IssueAlert, &Object::None).allowed());
+            assert_eq!(
+                decide(Some(&a), Action::AcknowledgeAlert, &Object::None),
+                Decision::Deny
+            );
+        }
+        let own = officer(id(100));
+        assert!(decide(Some(&own), Action::AcknowledgeAlert, &Object::None).allowed());
+        assert_eq!(
+            decide(Some(&own), Action::IssueAlert, &Object::None),
+            Decision::Deny
+        );
+        let no_enterprise = actor(&[Role::EnterpriseOfficer]);
+        assert_eq!(
+            decide(
+                Some(&no_enterprise),
+                Action::AcknowledgeAlert,
+                &Object::None
+            ),
+            Decision::Deny
+        );
+        assert_eq!(
+            decide(None, Action::IssueAlert, &Object::None),
+            Decision::SignIn
+        );
+        let alert = AlertFacts {
+            districts: ["410105".to_string()].into(),
+            recipients: [id(100), id(101)].into(),
+        };
+        let mut both = officer(id(100));
+        both.enterprises.insert(id(101));
+        for (enterprise, allowed) in [(id(100), true), (id(101), true), (id(102), false)] {
+            assert_eq!(
+                decide(
+                    Some(&own),
+                    Action::AcknowledgeAlert,
+                    &Object::Alert(&alert.for_recipient(enterprise))
+                )
+                .allowed(),
+                allowed && enterprise == id(100),
+                "{enterprise}"
+            );
+            assert_eq!(
+                decide(
+                    Some(&both),
+                    Action::AcknowledgeAlert,
+                    &Object::Alert(&alert.for_recipient(enterprise))
+                )
+                .allowed(),
+                allowed
+            );
+        }
+        let district = admin(Some("410105"));
+        assert!(decide(
+            Some(&district),
+            Action::ViewAlertDelivery,
+            &Object::District("410105")
+        )
+        .allowed());
+        assert_eq!(
+            decide(
+                Some(&district),
+                Action::ViewAlertDelivery,
+                &Object::District("410102")
+            ),
+            Decision::Deny
+        );
+        assert!(decide(
+            Some(&admin(None)),
+            Action::ViewAlertDelivery,
+            &Object::District("410102")
+        )
+        .allowed());
     }
 
     #[test]

@@ -97,6 +97,47 @@ pub fn end_of_local_day(date: &str) -> Option<i64> {
     Some((days * 86_400 + 86_399 - SHANGHAI_OFFSET_SECS) * 1000)
 }
 
+/// `2026-07-14T09:30` (or `…T09:30:15`), as a `datetime-local` input sends it, read in Zhengzhou
+/// time → epoch ms. `None` for anything that is not a real date and time of the years 0001–9999.
+pub fn parse_local_minutes(input: &str) -> Option<i64> {
+    let b = input.trim().as_bytes();
+    let shape_ok = (b.len() == 16 || b.len() == 19)
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            4 | 7 => c == b'-',
+            10 => c == b'T',
+            13 | 16 => c == b':',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape_ok {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> i64 {
+        b[from..to]
+            .iter()
+            .fold(0, |acc, &c| acc * 10 + i64::from(c - b'0'))
+    };
+    let (year, month, day) = (num(0, 4), num(5, 7) as u32, num(8, 10) as u32);
+    let (hour, minute) = (num(11, 13), num(14, 16));
+    let second = if b.len() == 19 { num(17, 19) } else { 0 };
+    if year == 0 || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let local = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+    Some((local - SHANGHAI_OFFSET_SECS) * 1000)
+}
+
+/// `2026-07-14T09:30`, the value of a `datetime-local` input (Zhengzhou time).
+pub fn local_minutes(epoch_ms: i64) -> String {
+    let t = LocalTime::shanghai(epoch_ms);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        t.year, t.month, t.day, t.hour, t.minute
+    )
+}
+
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -143,6 +184,29 @@ mod tests {
             end_of_local_day("2024-02-29").map(|a| LocalTime::shanghai(a).day),
             Some(29)
         );
+    }
+
+    #[test]
+    fn a_datetime_local_input_is_read_in_zhengzhou_time() {
+        let ms = parse_local_minutes("2026-07-14T09:30").unwrap();
+        assert_eq!(LocalTime::shanghai(ms).minutes(), "2026-07-14 09:30");
+        assert_eq!(local_minutes(ms), "2026-07-14T09:30");
+        assert_eq!(
+            parse_local_minutes(" 2026-07-14T09:30:15 "),
+            Some(ms + 15_000)
+        );
+        assert_eq!(parse_local_minutes("14/07/2026"), None);
+        for bad in [
+            "2026-02-30T09:30",
+            "2026-13-01T09:30",
+            "2026-07-14T24:00",
+            "2026-07-14T09:60",
+            "0000-01-01T00:00",
+            "2026-07-14 09:30",
+            "2026-07-14T09:30:60",
+        ] {
+            assert_eq!(parse_local_minutes(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::{
     components::page::{
         district_name, field_error, gate, loading, use_feedback, when, FormOutcome, Loaded,
     },
+    desks::{AlertAction, ISSUE_ALERT},
     i18n::{fill, use_lang, Lang},
     pages::heat::{event_label, level_label, AlertHeading},
     views::{AlertDashboard, AlertPage, AlertsDesk, ReceivedAlert},
@@ -74,7 +75,7 @@ fn desk_view(desk: AlertsDesk, lang: Lang) -> impl IntoView {
                     view! {
                         <ul class="alert-list">
                             {desk.issued.iter().map(|(a, n, reached, acked)| {
-                                let href = format!("/alerts/{}", a.id);
+                                let href = AlertAction::page(a.id);
                                 view! {
                                     <li data-alert=a.id.to_string()>
                                         <a href=href>{event_label(&a.event, lang)}" "{level_label(&a.level, lang)}" · "{a.headline.clone()}</a>
@@ -108,7 +109,7 @@ fn desk_view(desk: AlertsDesk, lang: Lang) -> impl IntoView {
 
 fn received_item(r: &ReceivedAlert, lang: Lang) -> impl IntoView {
     let t = lang.tr();
-    let href = format!("/alerts/{}", r.alert.id);
+    let href = AlertAction::page(r.alert.id);
     let state = match r.acknowledged_at {
         Some(at) => view! { <span class="badge ok">{t.alerts_acknowledged()}" "{when(at)}</span> }.into_any(),
         None if r.alert.status == "active" => view! { <span class="badge warn">{t.alerts_to_acknowledge()}</span> }.into_any(),
@@ -135,7 +136,7 @@ fn issue_form(districts: &[String], lang: Lang) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="issue">
             <h2 id="issue">{t.alerts_issue()}</h2>
-            <form class="form issue-alert" method="post" action="/alerts">
+            <form class="form issue-alert" method="post" action=ISSUE_ALERT>
                 <fieldset class="field">
                     <legend>{t.alerts_event()}</legend>
                     <label class="choice"><input type="radio" name="event" value="heat" checked=event != "cold"/>{t.heat_rule_event_heat()}</label>
@@ -232,7 +233,7 @@ fn ack_view(r: ReceivedAlert, card: &crate::views::AlertCard, lang: Lang) -> imp
     } else {
         card.indoor.clone()
     };
-    let action = format!("/alerts/{}/ack", r.alert.id);
+    let action = AlertAction::Acknowledge.url(r.alert.id);
     let f = use_feedback();
     view! {
         <section class="card acknowledge" data-enterprise=r.enterprise_id.to_string()>
@@ -342,7 +343,7 @@ fn dashboard_view(d: AlertDashboard, lang: Lang) -> impl IntoView {
         {(d.can_change && active).then(|| view! {
             <section class="card" aria-labelledby="change">
                 <h2 id="change">{t.alerts_change()}</h2>
-                <form class="form" method="post" action=format!("/alerts/{id}/update")>
+                <form class="form" method="post" action=AlertAction::Update.url(id)>
                     <label class="field">
                         <span>{t.alerts_level()}</span>
                         <select name="level">
@@ -362,7 +363,7 @@ fn dashboard_view(d: AlertDashboard, lang: Lang) -> impl IntoView {
                     </label>
                     <button type="submit" class="button secondary">{t.alerts_update()}</button>
                 </form>
-                <form class="form" method="post" action=format!("/alerts/{id}/cancel")>
+                <form class="form" method="post" action=AlertAction::Cancel.url(id)>
                     <button type="submit" class="button danger">{t.alerts_cancel()}</button>
                 </form>
             </section>

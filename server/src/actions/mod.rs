@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod alerts;
 pub mod enterprise;
 pub mod jobs;
 pub mod notice;

@@ -1,37 +1,106 @@
-//! Heat and cold alerts on the server: CAP 1.2 in ([`from_cap`]: a weather service's message to
-//! an alert of ours, with its districts) and out ([`to_cap`]), and the actions — issue, update,
-//! cancel, remind — each a write, then the fan-out to the officers' inboxes and push queue.
+//! Heat and cold alerts and CAP 1.2: a weather service's message read into an alert of ours
+//! ([`from_cap`]: the Chinese `info`, a heat or cold-wave event, our districts from the area's
+//! GB/T 2260 geocodes or names), and an alert of ours written as a CAP message ([`to_cap`]).
+//! A message that is valid CAP but no alert of ours is a [`CapProblem`]. The wire format itself
+//! is [`cap`]; storing and telling are `crate::store::alerts`; the feed's endpoint is
+//! `crate::actions::alerts::ingest`.
 
 pub mod cap;
 
-use crate::startup::AppState;
+use crate::store::alerts::NewAlert;
 use app::{
-    backend::alerts::{self, FanOut, NewAlert, Telling},
     domain::{
         district::{DistrictKind, DISTRICTS},
         heat::{Celsius10, Event, Level},
-        time::LocalTime,
     },
+    i18n::{Lang, Tr},
     views::AlertView,
 };
-use std::collections::BTreeSet;
-use uuid::Uuid;
+use cap::{arg, because, quoted, render, shown, Args};
+use std::{collections::BTreeSet, fmt};
 
-/// A CAP message's element at fault, with what is wrong in Chinese and English.
+/// What is wrong with a valid CAP message as an alert of ours (its placeholders in brackets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Problem {
+    /// `sent` is not a dateTime (`value`, `reason`).
+    Sent,
+    /// `onset`, `effective` or `expires` is not a dateTime (`value`, `reason`).
+    Time,
+    /// No `info` block.
+    NoInfo,
+    /// An event other than heat or cold wave (`event`).
+    Event,
+    /// A blue heat warning (CMA issues none).
+    HeatLevel,
+    /// A temperature parameter that is not a temperature (`name`, `value`).
+    Temperature,
+    /// Expires before it starts.
+    Expires,
+    /// No district of ours in the area.
+    Area,
+    /// `references` names no alert still in force.
+    RefsUnknown,
+    /// `references` names an alert another feed issued.
+    RefsForeign,
+}
+
+impl Problem {
+    pub const ALL: &'static [Problem] = &[
+        Problem::Sent,
+        Problem::Time,
+        Problem::NoInfo,
+        Problem::Event,
+        Problem::HeatLevel,
+        Problem::Temperature,
+        Problem::Expires,
+        Problem::Area,
+        Problem::RefsUnknown,
+        Problem::RefsForeign,
+    ];
+
+    /// The message's template in one language.
+    pub fn template(self, t: &Tr) -> &'static str {
+        match self {
+            Problem::Sent => t.cap_map_sent(),
+            Problem::Time => t.cap_map_time(),
+            Problem::NoInfo => t.cap_map_no_info(),
+            Problem::Event => t.cap_map_event(),
+            Problem::HeatLevel => t.cap_map_heat_level(),
+            Problem::Temperature => t.cap_map_temperature(),
+            Problem::Expires => t.cap_map_expires(),
+            Problem::Area => t.cap_map_area(),
+            Problem::RefsUnknown => t.cap_map_refs_unknown(),
+            Problem::RefsForeign => t.cap_map_refs_foreign(),
+        }
+    }
+}
+
+/// A CAP message's element at fault and what is wrong with it as an alert of ours.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CapProblem {
     pub element: String,
-    pub zh: String,
-    pub en: String,
+    pub problem: Problem,
+    pub args: Args,
 }
 
 impl CapProblem {
-    fn new(element: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn new(element: impl Into<String>, problem: Problem, args: Args) -> Self {
         CapProblem {
             element: element.into(),
-            zh: zh.into(),
-            en: en.into(),
+            problem,
+            args,
         }
+    }
+
+    /// What is wrong, in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        render(self.problem.template(lang.tr()), &self.args, lang)
+    }
+}
+
+impl fmt::Display for CapProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.element, self.message(Lang::En))
     }
 }
 
@@ -61,11 +130,11 @@ pub fn from_cap(msg: &cap::Alert) -> Result<CapIntent, CapProblem> {
         cap::MsgType::Cancel => return Ok(CapIntent::Cancel),
         other => return Ok(CapIntent::Ignore(format!("msgType {}", other.as_str()))),
     }
-    let sent = cap::parse_datetime(&msg.sent).map_err(|e| {
+    let sent = cap::parse_datetime(&msg.sent).map_err(|why| {
         CapProblem::new(
             "alert/sent",
-            format!("发送时间无效：{e}"),
-            format!("invalid sent time: {e}"),
+            Problem::Sent,
+            vec![arg("value", quoted(&msg.sent)), because(why)],
         )
     })?;
     let (index, info) = msg
@@ -74,13 +143,7 @@ pub fn from_cap(msg: &cap::Alert) -> Result<CapIntent, CapProblem> {
         .enumerate()
         .find(|(_, i)| i.language.to_ascii_lowercase().starts_with("zh"))
         .or_else(|| msg.infos.iter().enumerate().next())
-        .ok_or_else(|| {
-            CapProblem::new(
-                "alert/info",
-                "CAP 消息没有 info 元素",
-                "the CAP message has no info element",
-            )
-        })?;
+        .ok_or_else(|| CapProblem::new("alert/info", Problem::NoInfo, Vec::new()))?;
     let at = |name: &str| format!("alert/info[{}]/{name}", index + 1);
     let text = format!(
         "{} {} {}",
@@ -100,11 +163,8 @@ pub fn from_cap(msg: &cap::Alert) -> Result<CapIntent, CapProblem> {
     } else {
         return Err(CapProblem::new(
             at("event"),
-            format!("不支持的预警事件“{}”：只接收高温和寒潮预警", info.event),
-            format!(
-                "unsupported event \"{}\": only heat and cold-wave warnings are accepted",
-                info.event
-            ),
+            Problem::Event,
+            vec![arg("event", shown(&info.event))],
         ));
     };
     let level = level_of(&text, &lower).unwrap_or(match info.severity {
@@ -116,8 +176,8 @@ pub fn from_cap(msg: &cap::Alert) -> Result<CapIntent, CapProblem> {
     if !level.allowed(event) {
         return Err(CapProblem::new(
             at("severity"),
-            "高温预警只有黄色、橙色、红色三级",
-            "heat warnings are yellow, orange or red",
+            Problem::HeatLevel,
+            Vec::new(),
         ));
     }
     let temperature = info
@@ -133,11 +193,11 @@ pub fn from_cap(msg: &cap::Alert) -> Result<CapIntent, CapProblem> {
                 .trim_end_matches("°C")
                 .trim_end_matches('℃')
                 .trim();
-            Celsius10::parse(v).map_err(|e| {
+            Celsius10::parse(v).map_err(|_| {
                 CapProblem::new(
                     at("parameter"),
-                    format!("参数 {name} 不是有效的温度：{e}"),
-                    format!("parameter {name} is not a temperature: {e}"),
+                    Problem::Temperature,
+                    vec![arg("name", shown(name)), arg("value", quoted(value))],
                 )
             })
         })
@@ -145,11 +205,11 @@ pub fn from_cap(msg: &cap::Alert) -> Result<CapIntent, CapProblem> {
     let time = |name: &str, v: &Option<String>| -> Result<Option<i64>, CapProblem> {
         v.as_deref()
             .map(|s| {
-                cap::parse_datetime(s).map_err(|e| {
+                cap::parse_datetime(s).map_err(|why| {
                     CapProblem::new(
                         at(name),
-                        format!("时间无效：{e}"),
-                        format!("invalid time: {e}"),
+                        Problem::Time,
+                        vec![arg("value", quoted(s)), because(why)],
                     )
                 })
             })
@@ -160,11 +220,7 @@ pub fn from_cap(msg: &cap::Alert) -> Result<CapIntent, CapProblem> {
         .unwrap_or(sent);
     let valid_to = time("expires", &info.expires)?.unwrap_or(valid_from + DEFAULT_VALIDITY_MS);
     if valid_to <= valid_from {
-        return Err(CapProblem::new(
-            at("expires"),
-            "失效时间必须晚于生效时间",
-            "expires must be later than onset",
-        ));
+        return Err(CapProblem::new(at("expires"), Problem::Expires, Vec::new()));
     }
     let mut districts = BTreeSet::new();
     for area in &info.areas {
@@ -176,11 +232,7 @@ pub fn from_cap(msg: &cap::Alert) -> Result<CapIntent, CapProblem> {
         } else {
             format!("{}[1]", at("area"))
         };
-        return Err(CapProblem::new(
-            element,
-            "预警区域不在本市：geocode（GB/T 2260）和 areaDesc 都对应不到郑州市的区县",
-            "the alert's area is not in this city: no geocode (GB/T 2260) or areaDesc matches a Zhengzhou district",
-        ));
+        return Err(CapProblem::new(element, Problem::Area, Vec::new()));
     }
     Ok(CapIntent::Issue(NewAlert {
         sender: msg.sender.clone(),
@@ -361,68 +413,6 @@ pub fn to_cap(a: &AlertView, replaced: Option<&AlertView>, sender_name: &str) ->
     }
 }
 
-/// After an alert was written: tell the officers and wake the push worker.
-pub async fn tell(state: &AppState, id: Uuid, telling: Telling) -> Result<FanOut, sqlx::Error> {
-    let now = state.clock.now_ms();
-    let Some(alert) = alerts::get(&state.db, id).await? else {
-        return Ok(FanOut::default());
-    };
-    let out = alerts::fan_out(&state.db, &state.heat_rules, &alert, telling, now).await?;
-    if out.pushes > 0 {
-        state.pusher.wake.notify_one();
-    }
-    Ok(out)
-}
-
-/// A headline for an alert issued in the UI: "郑州市金水区、二七区高温红色预警".
-pub fn headline(event: Event, level: Level, districts: &BTreeSet<String>) -> String {
-    let t = app::i18n::Lang::ZhCn.tr();
-    let names: Vec<&str> = districts
-        .iter()
-        .filter_map(|c| DISTRICTS.iter().find(|d| d.code == c))
-        .map(|d| d.name_zh)
-        .collect();
-    let place = if names.len() == DISTRICTS.len() {
-        "郑州市".to_string()
-    } else if names.len() > 3 {
-        format!("郑州市{}等{}个区县", names[..3].join("、"), names.len())
-    } else {
-        format!("郑州市{}", names.join("、"))
-    };
-    let event = if event == Event::Cold {
-        t.heat_rule_event_cold()
-    } else {
-        t.heat_rule_event_heat()
-    };
-    let level = match level {
-        Level::Red => t.heat_rule_level_red(),
-        Level::Orange => t.heat_rule_level_orange(),
-        Level::Yellow => t.heat_rule_level_yellow(),
-        Level::Blue => t.heat_rule_level_blue(),
-    };
-    format!("{place}{event}{level}")
-}
-
-/// `2026-07-14T09:00` (a `datetime-local` input, Asia/Shanghai) → Unix ms.
-pub fn parse_local_minutes(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let with_seconds = if s.len() == 16 {
-        format!("{s}:00")
-    } else {
-        s.to_string()
-    };
-    cap::parse_datetime(&format!("{with_seconds}+08:00")).ok()
-}
-
-/// `2026-07-14T09:00` for a `datetime-local` input.
-pub fn local_minutes(ms: i64) -> String {
-    let t = LocalTime::shanghai(ms);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}",
-        t.year, t.month, t.day, t.hour, t.minute
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,19 +449,42 @@ mod tests {
     }
 
     #[test]
-    fn a_datetime_local_input_is_read_in_zhengzhou_time() {
-        let ms = parse_local_minutes("2026-07-14T09:30").unwrap();
-        assert_eq!(LocalTime::shanghai(ms).minutes(), "2026-07-14 09:30");
-        assert_eq!(local_minutes(ms), "2026-07-14T09:30");
-        assert_eq!(parse_local_minutes("14/07/2026"), None);
+    fn every_problem_is_worded_in_both_languages() {
+        for &p in Problem::ALL {
+            let (zh, en) = (p.template(Lang::ZhCn.tr()), p.template(Lang::En.tr()));
+            assert_ne!(zh, en, "{p:?} has no translation");
+            let args: Args = ["value", "reason", "event", "name"]
+                .into_iter()
+                .map(|n| arg(n, "x"))
+                .collect();
+            let problem = CapProblem::new("alert", p, args);
+            for lang in [Lang::ZhCn, Lang::En] {
+                assert!(
+                    !problem.message(lang).contains('{'),
+                    "{p:?}: {}",
+                    problem.message(lang)
+                );
+            }
+        }
     }
 
     #[test]
-    fn headlines_name_the_place_event_and_level() {
-        let set: BTreeSet<String> = ["410105".to_string()].into_iter().collect();
+    fn a_warning_of_another_kind_is_refused_at_its_event_in_the_readers_language() {
+        let xml = include_str!("../../../tests/data/cap/zz-heat-red-alert.xml")
+            .replace("<event>高温</event>", "<event>暴雨</event>")
+            .replace("高温", "暴雨")
+            .replace("Heat", "Rainstorm")
+            .replace("heat", "rainstorm");
+        let msg = cap::parse(xml.as_bytes()).unwrap();
+        let problem = from_cap(&msg).unwrap_err();
+        assert_eq!(problem.element, "alert/info[1]/event");
+        assert_eq!(problem.problem, Problem::Event);
         assert_eq!(
-            headline(Event::Heat, Level::Red, &set),
-            "郑州市金水区高温红色预警"
+            problem.message(Lang::ZhCn),
+            "不支持的预警事件“暴雨”：只接收高温和寒潮预警"
         );
+        assert!(problem
+            .message(Lang::En)
+            .starts_with("unsupported event \"暴雨\""));
     }
 }

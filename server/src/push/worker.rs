@@ -12,12 +12,12 @@
 //! - `201`/`200`/`202`: sent. `404`/`410`: the subscription is gone, removed, the delivery failed.
 //!   `429`: retried after the service's `Retry-After`. Anything else (5xx, timeouts, refused
 //!   connections, 4xx): retried with exponential backoff until [`MAX_PUSH_ATTEMPTS`].
+//!
+//! The rows themselves — the claim and the outcomes — are written by [`crate::store::push`].
 
 use super::{ece, vapid::VapidKey};
-use app::{
-    backend::{alerts, clock::SharedClock, BeginWrite, Db},
-    db_run,
-};
+use crate::store::push::{self as store, Claimed};
+use app::backend::{alerts::origin_of, clock::SharedClock, Db};
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -105,21 +105,37 @@ enum Outcome {
     Failed(String),
 }
 
+/// A claimed delivery with the payload its service worker shows.
 struct Due {
-    id: Uuid,
-    attempts: i32,
-    topic: String,
-    urgency: String,
-    ttl: i32,
+    claimed: Claimed,
     payload: Vec<u8>,
-    endpoint: Option<(Uuid, String, String, String)>,
+}
+
+impl Due {
+    fn of(claimed: Claimed) -> Due {
+        let tag = if claimed.topic.is_empty() {
+            claimed.id.simple().to_string()
+        } else {
+            claimed.topic.clone()
+        };
+        let payload = serde_json::json!({
+            "title": claimed.title,
+            "body": claimed.body,
+            "url": claimed.link,
+            "tag": tag,
+            "alert": claimed.alert,
+        })
+        .to_string()
+        .into_bytes();
+        Due { claimed, payload }
+    }
 }
 
 impl Pusher {
     /// Loads the server's VAPID key, creating it on first start (stored in the database so every
     /// process and every restart signs with the same key the browsers subscribed with).
     pub async fn load(db: &Db, config: PushConfig, now: i64) -> Result<Pusher, String> {
-        let stored = alerts::server_key(
+        let stored = store::server_key(
             db,
             VAPID_KEY_NAME,
             || hex::encode(VapidKey::generate().secret_bytes()),
@@ -196,7 +212,12 @@ impl Pusher {
         let mut run = PushRun::default();
         loop {
             let now = clock.now_ms();
-            let due = claim(db, now, self.lease()).await?;
+            let lease_until = now + self.lease().as_millis() as i64;
+            let due: Vec<Due> = store::claim(db, now, lease_until, CLAIM_BATCH)
+                .await?
+                .into_iter()
+                .map(Due::of)
+                .collect();
             if due.is_empty() {
                 return Ok(run);
             }
@@ -226,11 +247,13 @@ impl Pusher {
         }
     }
 
+    #[tracing::instrument(skip_all, fields(delivery = %d.claimed.id, attempt = d.claimed.attempts))]
     async fn send(&self, d: &Due) -> Outcome {
-        let Some((_, endpoint, p256dh, auth)) = &d.endpoint else {
+        let Some(device) = &d.claimed.device else {
             return Outcome::Failed("subscription removed".into());
         };
-        let keys = match ece::ClientKeys::parse(p256dh, auth) {
+        let endpoint = &device.endpoint;
+        let keys = match ece::ClientKeys::parse(&device.p256dh, &device.auth) {
             Ok(k) => k,
             Err(e) => return Outcome::Gone(format!("bad subscription keys: {e}")),
         };
@@ -238,19 +261,19 @@ impl Pusher {
             Ok(b) => b,
             Err(e) => return Outcome::Failed(format!("encryption: {e}")),
         };
-        let origin = alerts::origin_of(endpoint);
+        let origin = origin_of(endpoint);
         let permit = self.limit(&origin).acquire_owned().await;
         let mut req = self
             .client
             .post(endpoint)
-            .header("TTL", d.ttl.max(0).to_string())
-            .header("Urgency", d.urgency.as_str())
+            .header("TTL", d.claimed.ttl_secs.max(0).to_string())
+            .header("Urgency", d.claimed.urgency.as_str())
             .header("Content-Encoding", "aes128gcm")
             .header("Content-Type", "application/octet-stream")
             .header("Authorization", self.authorization(&origin))
             .body(body);
-        if !d.topic.is_empty() {
-            req = req.header("Topic", d.topic.as_str());
+        if !d.claimed.topic.is_empty() {
+            req = req.header("Topic", d.claimed.topic.as_str());
         }
         let answer = req.send().await;
         drop(permit);
@@ -265,17 +288,17 @@ impl Pusher {
                         reason: "429: push service asked to wait".into(),
                     },
                     _ => Outcome::Retry {
-                        after: backoff(d.attempts),
+                        after: backoff(d.claimed.attempts),
                         reason: format!("{status}"),
                     },
                 }
             }
             Err(e) if e.is_timeout() => Outcome::Retry {
-                after: backoff(d.attempts),
+                after: backoff(d.claimed.attempts),
                 reason: "timeout".into(),
             },
             Err(e) => Outcome::Retry {
-                after: backoff(d.attempts),
+                after: backoff(d.claimed.attempts),
                 // Without the URL: an endpoint is the device's secret, not for the admin's table.
                 reason: format!("network: {}", short(&e.without_url().to_string())),
             },
@@ -322,187 +345,52 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .map(|s| Duration::from_secs(s.clamp(1, 24 * 3600)))
 }
 
-fn lock_clause(db: &Db) -> &'static str {
-    if matches!(db, Db::Postgres(_)) {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    }
-}
-
-/// Reserves up to [`CLAIM_BATCH`] due push deliveries for this process and reads what sending
-/// them needs.
-async fn claim(db: &Db, now: i64, lease: Duration) -> Result<Vec<Due>, sqlx::Error> {
-    let lease = now + lease.as_millis() as i64;
-    let claim = format!(
-        "UPDATE deliveries SET next_attempt_at = $1, attempts = attempts + 1
-         WHERE id IN (SELECT id FROM deliveries WHERE channel = 'push' AND state = 'pending'
-                      AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3{})
-         RETURNING id",
-        lock_clause(db)
-    );
-    let ids: Vec<Uuid> = db_run!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        let ids: Vec<Uuid> = sqlx::query_scalar(&claim)
-            .bind(lease)
-            .bind(now)
-            .bind(CLAIM_BATCH)
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok::<_, sqlx::Error>(ids)
-    })?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    type Row = (
-        Uuid,
-        i32,
-        String,
-        String,
-        i32,
-        String,
-        String,
-        String,
-        Option<Uuid>,
-        Option<Uuid>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT d.id, d.attempts, d.topic, d.urgency, d.ttl_secs, n.title, n.body, n.link, n.alert_id,
-                    s.id, s.endpoint, s.p256dh, s.auth
-             FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-             LEFT JOIN push_subscriptions s ON s.id = d.subscription_id
-             WHERE d.id IN ({})",
-            marks.join(", ")
-        );
-        let rows: Vec<Row> = db_run!(db, |pool| {
-            let mut q = sqlx::query_as(&sql);
-            for id in chunk {
-                q = q.bind(id);
-            }
-            q.fetch_all(pool).await
-        })?;
-        for (
-            id,
-            attempts,
-            topic,
-            urgency,
-            ttl,
-            title,
-            body,
-            link,
-            alert,
-            sub,
-            endpoint,
-            p256dh,
-            auth,
-        ) in rows
-        {
-            let payload = serde_json::json!({
-                "title": title,
-                "body": body,
-                "url": link,
-                "tag": if topic.is_empty() { id.simple().to_string() } else { topic.clone() },
-                "alert": alert,
-            })
-            .to_string()
-            .into_bytes();
-            let endpoint = match (sub, endpoint, p256dh, auth) {
-                (Some(s), Some(e), Some(p), Some(a)) => Some((s, e, p, a)),
-                _ => None,
-            };
-            out.push(Due {
-                id,
-                attempts,
-                topic,
-                urgency,
-                ttl,
-                payload,
-                endpoint,
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// Writes the outcomes of a round in one transaction.
+/// Writes the outcomes of a round (in one transaction) and counts them.
 async fn record(
     db: &Db,
     now: i64,
     results: &[(Due, Outcome)],
     run: &mut PushRun,
 ) -> Result<(), sqlx::Error> {
-    if results.is_empty() {
-        return Ok(());
-    }
-    db_run!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        for (d, outcome) in results {
-            match outcome {
+    let outcomes: Vec<(Uuid, store::Outcome)> = results
+        .iter()
+        .map(|(d, outcome)| {
+            let c = &d.claimed;
+            let written = match outcome {
                 Outcome::Sent => {
                     run.sent += 1;
-                    // An acknowledgement that came in meanwhile stays.
-                    sqlx::query(
-                        "UPDATE deliveries SET state = 'sent', sent_at = $2, last_error = NULL
-                         WHERE id = $1 AND state = 'pending'",
-                    )
-                    .bind(d.id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                    store::Outcome::Sent
                 }
                 Outcome::Gone(reason) => {
                     run.failed += 1;
-                    sqlx::query(
-                        "UPDATE deliveries SET state = 'failed', last_error = $2
-                         WHERE id = $1 AND state = 'pending'",
-                    )
-                    .bind(d.id)
-                    .bind(reason)
-                    .execute(&mut *tx)
-                    .await?;
-                    if let Some((sub, ..)) = &d.endpoint {
+                    let remove = c.device.as_ref().map(|device| device.id);
+                    if remove.is_some() {
                         run.removed += 1;
-                        sqlx::query("DELETE FROM push_subscriptions WHERE id = $1")
-                            .bind(sub)
-                            .execute(&mut *tx)
-                            .await?;
+                    }
+                    store::Outcome::Failed {
+                        reason: reason.clone(),
+                        remove,
                     }
                 }
-                Outcome::Retry { after, reason } if d.attempts < MAX_PUSH_ATTEMPTS => {
+                Outcome::Retry { after, reason } if c.attempts < MAX_PUSH_ATTEMPTS => {
                     run.retried += 1;
-                    sqlx::query(
-                        "UPDATE deliveries SET next_attempt_at = $2, last_error = $3
-                         WHERE id = $1 AND state = 'pending'",
-                    )
-                    .bind(d.id)
-                    .bind(now + after.as_millis() as i64)
-                    .bind(reason)
-                    .execute(&mut *tx)
-                    .await?;
+                    store::Outcome::Retry {
+                        at: now + after.as_millis() as i64,
+                        reason: reason.clone(),
+                    }
                 }
                 Outcome::Retry { reason, .. } | Outcome::Failed(reason) => {
                     run.failed += 1;
-                    sqlx::query(
-                        "UPDATE deliveries SET state = 'failed', last_error = $2
-                         WHERE id = $1 AND state = 'pending'",
-                    )
-                    .bind(d.id)
-                    .bind(reason)
-                    .execute(&mut *tx)
-                    .await?;
+                    store::Outcome::Failed {
+                        reason: reason.clone(),
+                        remove: None,
+                    }
                 }
-            }
-        }
-        tx.commit().await?;
-        Ok::<(), sqlx::Error>(())
-    })
+            };
+            (c.id, written)
+        })
+        .collect();
+    store::record(db, now, &outcomes).await
 }
 
 #[cfg(test)]

@@ -257,52 +257,6 @@ pub fn local_path(next: Option<&str>, default: &str) -> String {
     }
 }
 
-// --- Transitional: the desks not yet on typed forms (admin, alerts, account) -----------------
-
-impl Posted {
-    /// The last value of a field. (Transitional: typed forms replace it.)
-    pub fn field(&self, name: &str) -> Option<&String> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
-    }
-
-    /// Every value of a repeated field. (Transitional: typed forms replace it.)
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.pairs
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-}
-
-/// The page again with a message and field messages. (Transitional: [`Posted::failed`].)
-pub async fn again(
-    state: &AppState,
-    posted: &Posted,
-    path: &str,
-    status: u16,
-    message: String,
-    fields: Vec<app::domain::report::FieldError>,
-) -> Response {
-    let feedback = Feedback {
-        error: Some(message),
-        fields,
-        values: posted.values(),
-    };
-    render_at(
-        state,
-        &posted.parts,
-        path,
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        move || provide_context(feedback.clone()),
-    )
-    .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

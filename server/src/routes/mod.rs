@@ -17,7 +17,10 @@ pub mod reporter;
 pub mod union;
 
 use crate::{api::reports::MAX_BODY_BYTES, state::AppState};
-use app::desks::{AccountAction, AdminAction, EnterpriseAction, ReporterAction, UnionAction};
+use app::desks::{
+    AccountAction, AdminAction, AlertAction, EnterpriseAction, ReporterAction, UnionAction,
+    ISSUE_ALERT,
+};
 use axum::{
     extract::DefaultBodyLimit,
     routing::{get, post, MethodRouter},
@@ -63,12 +66,18 @@ pub fn form_routes() -> Vec<RouteEntry> {
             AccountAction::MarkRead.route(),
             post(account::mark_read),
         ),
-        ("POST", "/alerts", post(alerts::issue)),
-        ("POST", "/alerts/{id}/update", post(alerts::update)),
-        ("POST", "/alerts/{id}/cancel", post(alerts::cancel)),
-        ("POST", "/alerts/{id}/ack", post(alerts::acknowledge)),
-        ("POST", "/me/push/test", post(alerts::test_push)),
-        ("POST", "/me/push/{id}/remove", post(alerts::remove_device)),
+        ("POST", ISSUE_ALERT, post(alerts::issue)),
+        ("POST", AlertAction::ROUTE, post(alerts::action)),
+        (
+            "POST",
+            AccountAction::TestPush.route(),
+            post(alerts::test_push),
+        ),
+        (
+            "POST",
+            AccountAction::RemoveDevice.route(),
+            post(alerts::remove_device),
+        ),
         ("POST", ReporterAction::ROUTE, post(reporter::action)),
         ("POST", UnionAction::ROUTE, post(union::action)),
         (

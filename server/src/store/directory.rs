@@ -22,7 +22,7 @@ pub async fn upsert(db: &Db, rows: &[EnterpriseInput], now: i64) -> Result<usize
                    industry_code = excluded.industry_code, address = excluded.address, is_coal_mine = excluded.is_coal_mine,
                    has_outdoor_work = excluded.has_outdoor_work, updated_at = excluded.updated_at",
             )
-            .bind(Uuid::now_v7())
+            .bind(Uuid::new_v4())
             .bind(&e.name)
             .bind(e.uscc.as_str())
             .bind(e.district.as_str())

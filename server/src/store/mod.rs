@@ -3,10 +3,13 @@
 //! state, timeline and the notifications of each step); reads that pages and server functions
 //! need live in `app::backend`.
 
+pub mod alerts;
 pub mod audit;
 pub mod directory;
+pub mod feeds;
 pub mod notifications;
 pub mod photos;
+pub mod push;
 pub mod reference;
 pub mod routing;
 pub mod sessions;

@@ -178,7 +178,7 @@ pub async fn create(
         return Err(UserError::PasswordTooShort);
     }
     let hash = hash_password(u.password.expose())?;
-    let id = Uuid::now_v7();
+    let id = Uuid::new_v4();
     let phone = u.phone.as_ref().map(|p| p.as_str().to_string());
     let entry = Entry {
         at: now,
