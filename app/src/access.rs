@@ -97,6 +97,12 @@ pub mod server {
             .ok_or_else(|| ServerFnError::new("no cursor key"))
     }
 
+    /// The keys receipt codes are kept with.
+    pub fn receipt_keys() -> Result<crate::backend::receipts::ReceiptKeys, ServerFnError> {
+        use_context::<crate::backend::receipts::ReceiptKeys>()
+            .ok_or_else(|| ServerFnError::new("no receipt keys"))
+    }
+
     pub fn now() -> i64 {
         use_context::<SharedClock>()
             .map(|c| c.now_ms())

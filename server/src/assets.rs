@@ -27,8 +27,9 @@ pub const REVALIDATE: &str = "no-cache";
 pub const PUBLIC_DAY: &str = "public, max-age=86400";
 
 /// The Content-Security-Policy of the service worker script, which governs the worker itself:
-/// it imports `/outbox.js` and fetches from this origin only. (Other files get the API's
-/// `default-src 'none'; sandbox`, under which a worker could neither import nor fetch.)
+/// it imports `/outbox-queue.js` and `/sw-text.js` and fetches from this origin only. (Other
+/// files get the API's `default-src 'none'; sandbox`, under which a worker could neither import
+/// nor fetch.)
 pub const SERVICE_WORKER_CSP: &str =
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 

@@ -42,8 +42,6 @@ pub enum AppError {
         message: String,
         fields: Vec<FieldError>,
     },
-    /// 423: the account is locked for a while.
-    Locked(String),
     /// 413: the body, or one part of it, is too large.
     TooLarge {
         message: Option<String>,
@@ -117,7 +115,6 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
-            AppError::Locked(_) => StatusCode::LOCKED,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -133,7 +130,6 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::Invalid { .. } => "validation",
             AppError::Conflict { .. } => "conflict",
-            AppError::Locked(_) => "locked",
             AppError::TooLarge { .. } => "too_large",
             AppError::BadRequest(_) => "bad_request",
             AppError::RateLimited(_) => "rate_limited",
@@ -151,9 +147,7 @@ impl AppError {
             AppError::Invalid { message, .. } => message
                 .clone()
                 .unwrap_or_else(|| t.api_check_fields().into()),
-            AppError::Conflict { message, .. }
-            | AppError::Locked(message)
-            | AppError::Unauthorized(message) => message.clone(),
+            AppError::Conflict { message, .. } | AppError::Unauthorized(message) => message.clone(),
             AppError::TooLarge { message, .. } | AppError::BadRequest(message) => {
                 message.clone().unwrap_or_else(|| t.api_bad_upload().into())
             }

@@ -51,7 +51,7 @@ pub enum StartupError {
     SecretFile { path: String, message: String },
     #[error("{0}")]
     Database(#[from] DbError),
-    #[error("cannot load reference data into the database: {0}")]
+    #[error("cannot prepare the database (reference data, stored receipt codes): {0}")]
     Reference(sqlx::Error),
     #[error("{0}")]
     Admin(String),
@@ -98,6 +98,10 @@ impl Application {
         };
 
         let db = open_database(config).await?;
+        let receipts = app::backend::receipts::ReceiptKeys::from_secret(&secret_key);
+        crate::store::receipts::hash_plain_codes(&db, &receipts)
+            .await
+            .map_err(StartupError::Reference)?;
         let db_for_push = db.clone();
         let clock_now = clock.now_ms();
 
@@ -147,6 +151,8 @@ impl Application {
             clock,
             identity: IdentityKey::from_secret(&secret_key),
             cursor_key: CursorKey::from_secret(&secret_key),
+            sign_in: crate::store::sessions::SignInKeys::from_secret(&secret_key),
+            receipts,
             deadlines: config.deadlines,
             secure_cookies: config.secure_cookies,
             heat_rules: Arc::new(config.heat.clone()),
@@ -257,7 +263,7 @@ pub fn router(state: AppState) -> Router {
                                 .get(REQUEST_ID_HEADER)
                                 .and_then(|v| v.to_str().ok())
                                 .unwrap_or("-");
-                            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                            tracing::info_span!("request", method = %req.method(), path = %crate::telemetry::path_for_log(req.uri().path()), request_id = %id)
                         })
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
                 )

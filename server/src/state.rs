@@ -35,6 +35,10 @@ pub struct AppState {
     pub identity: IdentityKey,
     /// Seals the queues' page cursors.
     pub cursor_key: CursorKey,
+    /// Keep receipt codes as keyed hashes (and sealed) in the database.
+    pub receipts: app::backend::receipts::ReceiptKeys,
+    /// Names the sign-in failure counters and the known-device cookie.
+    pub sign_in: crate::store::sessions::SignInKeys,
     pub deadlines: Deadlines,
     /// Mark cookies `Secure` (the site is served over HTTPS).
     pub secure_cookies: bool,
@@ -61,6 +65,7 @@ impl AppState {
         provide_context(self.db.clone());
         provide_context(self.limiter.clone());
         provide_context(self.cursor_key.clone());
+        provide_context(self.receipts.clone());
         provide_context(self.clock.clone());
         provide_context(self.deadlines);
         provide_context((*self.heat_rules).clone());

@@ -180,6 +180,25 @@ pub struct PhonePage {
 }
 
 impl PhonePage {
+    /// Signs in on `/me` with the demo password and waits for the account page.
+    pub async fn sign_in(&self, base: &str, login: &str) {
+        self.goto(&format!("{base}/me")).await;
+        self.type_into("form[action='/login'] input[name=login]", login)
+            .await;
+        self.type_into(
+            "form[action='/login'] input[name=password]",
+            crate::people::DEMO_PASSWORD,
+        )
+        .await;
+        self.tap("form[action='/login'] button[type=submit]").await;
+        self.wait_for(
+            "the account page",
+            "!!document.querySelector('.account-name')",
+            std::time::Duration::from_secs(20),
+        )
+        .await;
+    }
+
     pub async fn goto(&self, url: &str) {
         self.page
             .goto(url)

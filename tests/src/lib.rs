@@ -83,6 +83,24 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
+    /// What the database holds for a receipt code (its keyed hash; dashes are ignored).
+    pub fn receipt_hash(&self, code: &str) -> String {
+        let code = app::domain::receipt::ReceiptCode::parse(code).expect("a receipt code");
+        self.state.receipts.hash(&code)
+    }
+
+    /// The report a receipt code names.
+    pub async fn report_by_code(&self, code: &str) -> uuid::Uuid {
+        let hash = self.receipt_hash(code);
+        app::db_run!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT id FROM reports WHERE receipt_hash = $1"
+        )
+        .bind(&hash)
+        .fetch_one(pool)
+        .await)
+        .unwrap_or_else(|e| panic!("no report has the code {code}: {e}"))
+    }
+
     /// Stops the server gracefully and waits for it (in-flight requests finish).
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -118,6 +136,14 @@ pub async fn spawn_app() -> TestApp {
 /// (outside CI: a note is printed; under `CI=true` that is a failure).
 pub async fn spawn_app_on(engine: Engine) -> Option<TestApp> {
     spawn_app_with_clock(engine, None).await
+}
+
+/// The manual clock's start in the tests that move time: 2026-07-01 09:00 in Zhengzhou.
+pub const START: i64 = 1_782_867_600_000;
+
+/// A server whose manual clock starts at `START`.
+pub async fn spawn_app_at_start(engine: Engine) -> Option<TestApp> {
+    spawn_app_with_clock(engine, Some(app::backend::clock::ManualClock::new(START))).await
 }
 
 /// A server whose clock the test sets (`ManualClock`), or the system clock.

@@ -315,13 +315,21 @@ impl TestApp {
             .as_str()
             .expect("receipt code")
             .to_string();
-        let id: Uuid = app::db_run!(&self.db, |pool| sqlx::query_scalar(
-            "SELECT id FROM reports WHERE receipt_code = $1"
-        )
-        .bind(code.replace('-', ""))
-        .fetch_one(pool)
-        .await)
-        .expect("report id");
+        let id: Uuid = self.report_by_code(&code).await;
         Filed { code, id }
     }
+}
+
+/// The first receipt code shown (`XXXX-XXXX-XXX`) in a page's text or HTML.
+pub fn receipt_code_in(text: &str) -> Option<app::domain::receipt::ReceiptCode> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(13).find_map(|w| {
+        let shaped = w.iter().enumerate().all(|(i, c)| match i {
+            4 | 9 => *c == '-',
+            _ => c.is_ascii_digit() || c.is_ascii_uppercase(),
+        });
+        shaped
+            .then(|| app::domain::receipt::ReceiptCode::parse(&w.iter().collect::<String>()).ok())
+            .flatten()
+    })
 }

@@ -17,7 +17,7 @@ use chromiumoxide::cdp::browser_protocol::{
 };
 use safesnap_tests::{
     browser::{on_phone, PhonePage},
-    people::{Filed, DEMO_PASSWORD},
+    people::Filed,
     photos, spawn_app, web, TestApp,
 };
 use serde_json::Value;
@@ -28,21 +28,6 @@ const DAY: i64 = 24 * 3600 * 1000;
 const HOUR: i64 = 3600 * 1000;
 
 /// Signs in through the account page's form, as a person would.
-async fn sign_in(page: &PhonePage, base: &str, login: &str) {
-    page.goto(&format!("{base}/me")).await;
-    page.type_into("form[action='/login'] input[name=login]", login)
-        .await;
-    page.type_into("form[action='/login'] input[name=password]", DEMO_PASSWORD)
-        .await;
-    page.tap("form[action='/login'] button[type=submit]").await;
-    page.wait_for(
-        "the account page",
-        "!!document.querySelector('.account-name')",
-        WAIT,
-    )
-    .await;
-}
-
 /// Opens each page, checks it answered with the expected status (the viewer really sees the page,
 /// not a refusal), runs axe-core on it, and fails listing every serious or critical violation of
 /// every page.
@@ -198,7 +183,7 @@ async fn every_page_a_worker_opens_has_no_serious_axe_violations() {
     let base = app.base.clone();
     on_phone("axe_worker_pages", |page| async move {
         audit(&page, &base, "signed out", &signed_out).await;
-        sign_in(&page, &base, "13800138000").await;
+        page.sign_in(&base, "13800138000").await;
         audit(
             &page,
             &base,
@@ -243,7 +228,7 @@ async fn every_desk_page_has_no_serious_axe_violations() {
         (&format!("/alerts/{alert}"), 200),
     ]);
     on_phone("axe_desk_pages", |page| async move {
-        sign_in(&page, &base, "inspector").await;
+        page.sign_in(&base, "inspector").await;
         audit(&page, &base, "inspector", &inspector).await;
         let chromium = page.page.clone();
         // Each person on a clean phone: the cookies of the last one are cleared.
@@ -253,7 +238,7 @@ async fn every_desk_page_has_no_serious_axe_violations() {
             )
             .await
             .unwrap();
-        sign_in(&page, &base, "officer").await;
+        page.sign_in(&base, "officer").await;
         audit(&page, &base, "officer", &officer).await;
         chromium
             .execute(
@@ -261,7 +246,7 @@ async fn every_desk_page_has_no_serious_axe_violations() {
             )
             .await
             .unwrap();
-        sign_in(&page, &base, "admin").await;
+        page.sign_in(&base, "admin").await;
         audit(&page, &base, "admin", &admin).await;
     })
     .await;

@@ -7,24 +7,23 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use app::backend::{
-    auth::{LOCKOUT_MS, SESSION_ABSOLUTE_MS, SESSION_COOKIE, SESSION_IDLE_MS},
-    clock::ManualClock,
+    auth::{
+        FREE_FAILURES_PER_ADDRESS, FREE_FAILURES_PER_LOGIN, SESSION_ABSOLUTE_MS, SESSION_COOKIE,
+        SESSION_IDLE_MS, SIGN_IN_DELAY_BASE_MS,
+    },
     ratelimit::{LOGINS_PER_ADDRESS, SUBMIT_PER_DEVICE},
 };
 use reqwest::header;
 use safesnap_tests::{
     both_backends,
     people::{visible_text, Browser, DEMO_PASSWORD},
-    spawn_app, spawn_app_with_clock, Engine, TestApp,
+    spawn_app, spawn_app_at_start, Engine, TestApp,
 };
 
-const START: i64 = 1_782_867_600_000;
 const MINUTE: i64 = 60_000;
 
 async fn app_with_clock() -> TestApp {
-    spawn_app_with_clock(Engine::Sqlite, Some(ManualClock::new(START)))
-        .await
-        .unwrap()
+    spawn_app_at_start(Engine::Sqlite).await.unwrap()
 }
 
 /// The session token a response sets (empty when it clears the cookie).
@@ -109,43 +108,84 @@ async fn a_session_id_is_new_at_every_sign_in_and_a_planted_one_is_worthless() {
     assert!(get_with_token(&app, "/me", &b).await.1.contains("王检查员"));
 }
 
+/// The wait (`Retry-After`, seconds) of a refused sign-in.
+fn retry_after(res: &reqwest::Response) -> u64 {
+    res.headers()
+        .get(header::RETRY_AFTER)
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Status and visible text of a sign-in.
+async fn try_sign_in(browser: &Browser, login: &str, password: &str) -> (u16, String) {
+    let res = browser.sign_in(login, password).await;
+    let status = res.status().as_u16();
+    (status, visible_text(&res.text().await.unwrap()))
+}
+
 #[tokio::test]
-async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
+async fn wrong_passwords_slow_the_guessing_down_but_lock_nobody_out() {
     let app = app_with_clock().await;
     app.people().await;
-    let browser = app.visitor();
-    for _ in 0..4 {
-        let res = browser.sign_in("inspector", "wrong-password").await;
-        assert_eq!(res.status(), 401);
-        assert!(visible_text(&res.text().await.unwrap()).contains("手机号/用户名或密码不对"));
+    let stranger = app.visitor();
+    for _ in 0..FREE_FAILURES_PER_LOGIN {
+        let (status, text) = try_sign_in(&stranger, "inspector", "wrong-password").await;
+        assert_eq!(status, 401);
+        assert!(text.contains("手机号/用户名或密码不对"), "{text}");
     }
-    // The fifth wrong password locks the account.
+    // The next wrong one makes the following try wait a second, then two, four…
     assert_eq!(
-        browser
-            .sign_in("inspector", "wrong-password")
+        try_sign_in(&stranger, "inspector", "wrong-password")
             .await
-            .status(),
-        423
+            .0,
+        401
     );
-    // Now even the right password is refused, with the wait in plain Chinese.
-    let res = browser.sign_in("inspector", DEMO_PASSWORD).await;
-    assert_eq!(res.status(), 423);
+    let res = stranger.sign_in("inspector", DEMO_PASSWORD).await;
+    assert_eq!(res.status(), 429, "the right password waits its turn too");
+    assert_eq!(retry_after(&res), 1);
     let text = visible_text(&res.text().await.unwrap());
-    assert!(
-        text.contains("账号已锁定") && text.contains("15 分钟"),
-        "{text}"
+    assert!(text.contains("请 1 秒后再试"), "{text}");
+    app.advance(SIGN_IN_DELAY_BASE_MS);
+    assert_eq!(
+        try_sign_in(&stranger, "inspector", "wrong-password")
+            .await
+            .0,
+        401
+    );
+    let res = stranger.sign_in("inspector", "wrong-password").await;
+    assert_eq!(
+        (res.status().as_u16(), retry_after(&res)),
+        (429, 2),
+        "doubled"
     );
     // Other accounts are not affected.
     assert_eq!(
-        browser.sign_in("officer", DEMO_PASSWORD).await.status(),
-        303
-    );
-    app.advance(LOCKOUT_MS + MINUTE);
-    assert_eq!(
         app.visitor()
-            .sign_in("inspector", DEMO_PASSWORD)
+            .sign_in("officer", DEMO_PASSWORD)
             .await
             .status(),
+        303
+    );
+    // After the wait the right password signs in, and clears the count.
+    app.advance(2 * SIGN_IN_DELAY_BASE_MS);
+    let owner = app.visitor();
+    assert_eq!(
+        owner.sign_in("inspector", DEMO_PASSWORD).await.status(),
+        303
+    );
+    // Strangers guess again; the owner's browser, which has signed in before, never waits.
+    for _ in 0..=FREE_FAILURES_PER_LOGIN {
+        stranger.sign_in("inspector", "wrong-password").await;
+    }
+    assert_eq!(
+        stranger.sign_in("inspector", DEMO_PASSWORD).await.status(),
+        429
+    );
+    assert_eq!(
+        owner.sign_in("inspector", DEMO_PASSWORD).await.status(),
         303
     );
     // Every failed attempt is in the audit log, with where it came from.
@@ -156,27 +196,92 @@ async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
 }
 
 #[tokio::test]
+async fn parallel_wrong_passwords_are_each_counted() {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let Some(app) = spawn_app_at_start(engine).await else {
+            continue;
+        };
+        app.people().await;
+        let tries = (0..20).map(|_| {
+            let b = app.visitor();
+            async move {
+                b.sign_in("inspector", "wrong-password")
+                    .await
+                    .status()
+                    .as_u16()
+            }
+        });
+        let answers = futures::future::join_all(tries).await;
+        let checked = answers.iter().filter(|s| **s == 401).count();
+        let waited = answers.iter().filter(|s| **s == 429).count();
+        // The clock stands still: the free tries and the one that starts the wait are checked;
+        // every other one found the counter waiting, and none slipped through uncounted.
+        assert_eq!(
+            (checked, waited),
+            (
+                FREE_FAILURES_PER_LOGIN as usize + 1,
+                20 - FREE_FAILURES_PER_LOGIN as usize - 1
+            ),
+            "{engine:?}: {answers:?}"
+        );
+        let counted: i64 = app::db_run!(&app.db, |pool| sqlx::query_scalar(
+            "SELECT failures FROM sign_in_failures WHERE key LIKE 'login:%'"
+        )
+        .fetch_one(pool)
+        .await)
+        .unwrap();
+        assert_eq!(counted, checked as i64, "{engine:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_login_is_answered_like_a_wrong_password() {
+    let app = app_with_clock().await;
+    app.people().await;
+    // The demo worker's number and a number nobody has.
+    let (known, unknown) = (app.visitor(), app.visitor());
+    const NOBODY: &str = "13700000001";
+    for i in 0..=FREE_FAILURES_PER_LOGIN + 1 {
+        let (sa, ta) = try_sign_in(&known, "13800138000", "wrong-password").await;
+        let (sb, tb) = try_sign_in(&unknown, NOBODY, "wrong-password").await;
+        assert_eq!(sa, sb, "try {i}");
+        assert_eq!(
+            ta.replace("13800138000", "#"),
+            tb.replace(NOBODY, "#"),
+            "try {i}"
+        );
+    }
+    let a = known.sign_in("13800138000", "wrong-password").await;
+    let b = unknown.sign_in(NOBODY, "wrong-password").await;
+    assert_eq!((a.status(), retry_after(&a)), (b.status(), retry_after(&b)));
+}
+
+#[tokio::test]
 async fn sign_ins_from_one_address_are_limited_with_retry_after() {
     let app = spawn_app().await;
     app.people().await;
     let browser = app.visitor();
+    // Wrong passwords for many names from one address: a few pass, then each try waits.
+    for i in 0..FREE_FAILURES_PER_ADDRESS {
+        let (status, _) = try_sign_in(&browser, &format!("nobody-{i}"), "whatever-password").await;
+        assert_eq!(status, 401, "attempt {i}");
+    }
+    let (status, _) = try_sign_in(&browser, "nobody-else", "whatever-password").await;
+    assert_eq!(status, 401, "the try that starts the address's wait");
+    let res = browser.sign_in("nobody-more", "whatever-password").await;
+    assert_eq!(res.status(), 429);
+    assert!(retry_after(&res) >= 1);
+    // Right passwords from one address (a factory's workers) never wait, up to the quota.
+    let app = spawn_app().await;
+    app.people().await;
+    let browser = app.visitor();
     for i in 0..LOGINS_PER_ADDRESS.burst {
-        let res = browser
-            .sign_in(&format!("nobody-{i}"), "whatever-password")
-            .await;
-        assert_eq!(res.status(), 401, "attempt {i}");
+        let res = browser.sign_in("inspector", DEMO_PASSWORD).await;
+        assert_eq!(res.status(), 303, "sign-in {i}");
     }
     let res = browser.sign_in("inspector", DEMO_PASSWORD).await;
     assert_eq!(res.status(), 429);
-    let wait: u64 = res
-        .headers()
-        .get(header::RETRY_AFTER)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(wait >= 1);
+    assert!(retry_after(&res) >= 1);
     let text = visible_text(&res.text().await.unwrap());
     assert!(
         text.contains("操作太频繁") || text.contains("秒后再试"),

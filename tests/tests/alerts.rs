@@ -7,28 +7,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use app::{
-    backend::clock::ManualClock,
-    domain::heat::{obligations, Celsius10, CityRules, Event, Forecast, Level},
-};
+use app::domain::heat::{obligations, Celsius10, CityRules, Event, Forecast, Level};
 use reqwest::header;
 use safesnap_tests::{
     both_backends,
     people::{visible_text, Browser},
     push::PushService,
-    spawn_app_with_clock, workspace_root, Engine, TestApp,
+    spawn_app_at_start, workspace_root, Engine, TestApp,
 };
 use serde_json::Value;
 use uuid::Uuid;
 
-/// Wednesday 2026-07-01 09:00 in Zhengzhou.
-const START: i64 = 1_782_867_600_000;
 const HOUR: i64 = 3_600_000;
 const API_KEY: &str = "test-cma-feed-key-0123456789";
-
-async fn app_at_start(engine: Engine) -> Option<TestApp> {
-    spawn_app_with_clock(engine, Some(ManualClock::new(START))).await
-}
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(workspace_root().join("tests/data/cap").join(name)).expect(name)
@@ -466,7 +457,7 @@ both_backends! {
 async fn restart_with_clock(app: TestApp) -> TestApp {
     let engine = app.engine;
     drop(app);
-    app_at_start(engine).await.expect("engine available")
+    spawn_app_at_start(engine).await.expect("engine available")
 }
 
 async fn post_json(b: &Browser, path: &str, body: &Value) -> (u16, Value) {
@@ -509,7 +500,7 @@ async fn issue(admin: &Browser) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_failures_are_retried_removed_or_given_time() {
-    let app = app_at_start(Engine::Sqlite).await.unwrap();
+    let app = spawn_app_at_start(Engine::Sqlite).await.unwrap();
     app.people().await;
     let push = PushService::start();
     let officer = app.signed_in("officer").await;
@@ -645,7 +636,7 @@ async fn push_failures_are_retried_removed_or_given_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_on_one_postgres_push_each_notice_once() {
-    let Some(app) = app_at_start(Engine::Postgres).await else {
+    let Some(app) = spawn_app_at_start(Engine::Postgres).await else {
         return;
     };
     let people = app.people().await;
@@ -684,7 +675,7 @@ async fn two_servers_on_one_postgres_push_each_notice_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_officer_of_two_enterprises_is_told_until_both_have_acknowledged() {
-    let app = app_at_start(Engine::Sqlite).await.unwrap();
+    let app = spawn_app_at_start(Engine::Sqlite).await.unwrap();
     let people = app.people().await;
     // The officer also answers for a second 金水区 enterprise.
     let second: Uuid = app::db_run!(&app.db, |pool| sqlx::query_scalar(

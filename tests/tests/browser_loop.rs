@@ -7,28 +7,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use safesnap_tests::{
-    browser::{with_phones, Chromium, PhonePage},
-    people::DEMO_PASSWORD,
+    browser::{with_phones, Chromium},
     photos, spawn_app,
 };
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-async fn sign_in(page: &PhonePage, base: &str, login: &str) {
-    page.goto(&format!("{base}/me")).await;
-    page.type_into("form[action='/login'] input[name=login]", login)
-        .await;
-    page.type_into("form[action='/login'] input[name=password]", DEMO_PASSWORD)
-        .await;
-    page.tap("form[action='/login'] button[type=submit]").await;
-    page.wait_for(
-        "the account page",
-        "!!document.querySelector('.account-name')",
-        WAIT,
-    )
-    .await;
-}
 
 /// Runs `test` with a deadline, saving screenshots of every phone if it fails.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,7 +60,7 @@ async fn three_phones_close_the_loop() {
         worker.assert_clean().await;
 
         // The inspector signs in, finds it in their queue and grades it.
-        sign_in(&inspector, &base, "inspector").await;
+        inspector.sign_in(&base, "inspector").await;
         inspector.goto(&format!("{base}/union")).await;
         inspector.tap_and_wait(".queue-item a", "/union/reports/").await;
         let report_url = inspector.url().await;
@@ -91,7 +75,7 @@ async fn three_phones_close_the_loop() {
         assert!(inspector.main_text().await.contains("已发整改通知"));
 
         // The officer acknowledges and sends the rectification with an after-photo.
-        sign_in(&officer, &base, "officer").await;
+        officer.sign_in(&base, "officer").await;
         officer.goto(&format!("{base}/enterprise")).await;
         officer.tap_and_wait(".queue-item a", "/enterprise/reports/").await;
         let text = officer.main_text().await;
@@ -130,7 +114,7 @@ async fn an_inspector_signs_in_and_out_and_the_back_button_shows_nothing_private
     let chromium = Chromium::launch().await;
     let phone = chromium.phone_page().await;
     with_phones("inspector_sign_in_and_out", &[&phone], || async {
-        sign_in(&phone, &base, "inspector").await;
+        phone.sign_in(&base, "inspector").await;
         let text = phone.main_text().await;
         assert!(text.contains("王检查员"), "their name: {text}");
         assert!(text.contains("劳动保护监督检查员"), "their role: {text}");
@@ -213,7 +197,7 @@ async fn a_red_heat_alert_on_three_phones_admin_officer_worker() {
 
     with_phones("red_heat_alert", &phones, || async {
         // The 金水区 union issues a red alert.
-        sign_in(&admin, &base, "jinshui-admin").await;
+        admin.sign_in(&base, "jinshui-admin").await;
         admin.goto(&format!("{base}/alerts")).await;
         admin.tap("form.issue-alert label.choice:has(input[value=heat])").await;
         admin.eval("(() => { document.querySelector('form.issue-alert select[name=level]').value = 'red'; return true; })()").await;
@@ -226,7 +210,7 @@ async fn a_red_heat_alert_on_three_phones_admin_officer_worker() {
         admin.assert_clean().await;
 
         // The officer finds it in the inbox and acknowledges with the measures taken.
-        sign_in(&officer, &base, "officer").await;
+        officer.sign_in(&base, "officer").await;
         officer.goto(&format!("{base}/inbox")).await;
         assert!(officer.main_text().await.contains("【预警】郑州市金水区高温红色预警"));
         officer.tap_and_wait(".inbox-item a.title", "/alerts/").await;

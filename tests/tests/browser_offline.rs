@@ -113,12 +113,12 @@ async fn exactly_one_report(app: &TestApp, code: &str) {
     assert_eq!(app.count("reports").await, 1);
     assert_eq!(app.count("report_photos").await, 1);
     let stored: String = app::db_run!(&app.db, |pool| sqlx::query_scalar(
-        "SELECT receipt_code FROM reports"
+        "SELECT receipt_hash FROM reports"
     )
     .fetch_one(pool)
     .await)
     .unwrap();
-    assert_eq!(stored.replace('-', ""), code.replace('-', ""));
+    assert_eq!(stored, app.receipt_hash(code));
 }
 
 /// What is left in the phone's outbox (IndexedDB).

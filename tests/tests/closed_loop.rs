@@ -5,22 +5,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use app::{backend::clock::ManualClock, components::page::date_of};
+use app::components::page::date_of;
 use reqwest::multipart::{Form, Part};
 use safesnap_tests::{
     both_backends,
     people::{Browser, Filed},
     photos::camera_jpeg,
-    spawn_app_with_clock, Engine, TestApp,
+    spawn_app_at_start, Engine, TestApp,
 };
 
 const DAY: i64 = 24 * 3600 * 1000;
-/// Wednesday 2026-07-01 09:00 in Zhengzhou.
-const START: i64 = 1_782_867_600_000;
-
-async fn app_at_start(engine: Engine) -> Option<TestApp> {
-    spawn_app_with_clock(engine, Some(ManualClock::new(START))).await
-}
 
 /// The union's JSON view of a report.
 async fn union_view(b: &Browser, r: &Filed) -> serde_json::Value {
@@ -215,7 +209,7 @@ both_backends! {
 }
 
 async fn confirmation_timeout(engine: Engine) {
-    let Some(app) = app_at_start(engine).await else {
+    let Some(app) = spawn_app_at_start(engine).await else {
         return;
     };
     let people = app.people().await;
@@ -266,7 +260,7 @@ async fn an_unanswered_confirmation_closes_after_seven_days_postgres() {
 }
 
 async fn escalation_ladder(engine: Engine) {
-    let Some(app) = app_at_start(engine).await else {
+    let Some(app) = spawn_app_at_start(engine).await else {
         return;
     };
     let people = app.people().await;
@@ -353,7 +347,7 @@ async fn overdue_reports_climb_the_escalation_ladder_once_per_rung_postgres() {
 /// Two server processes on one database run the jobs at the same moment: every escalation and
 /// every timeout is done, and none twice.
 async fn two_workers(engine: Engine) {
-    let Some(app) = app_at_start(engine).await else {
+    let Some(app) = spawn_app_at_start(engine).await else {
         return;
     };
     let people = app.people().await;

@@ -57,13 +57,7 @@ async fn named_report(app: &TestApp, worker: &Browser, enterprise: uuid::Uuid) -
         .as_str()
         .unwrap()
         .to_string();
-    let id = app::db_run!(&app.db, |pool| sqlx::query_scalar(
-        "SELECT id FROM reports WHERE receipt_code = $1"
-    )
-    .bind(code.replace('-', ""))
-    .fetch_one(pool)
-    .await)
-    .unwrap();
+    let id = app.report_by_code(&code).await;
     worker.act("/me/receipts", &[("codes", &code)]).await;
     Filed { code, id }
 }
@@ -228,8 +222,6 @@ both_backends! {
     }
 }
 
-/// Wednesday 2026-07-01 09:00 in Zhengzhou.
-const START: i64 = 1_782_867_600_000;
 const MINUTE: i64 = 60_000;
 const DAY: i64 = 24 * 3600 * 1000;
 
@@ -245,13 +237,7 @@ async fn from_a_phone(app: &TestApp, enterprise: uuid::Uuid) -> Filed {
         .as_str()
         .unwrap()
         .to_string();
-    let id = app::db_run!(&app.db, |pool| sqlx::query_scalar(
-        "SELECT id FROM reports WHERE receipt_code = $1"
-    )
-    .bind(code.replace('-', ""))
-    .fetch_one(pool)
-    .await)
-    .unwrap();
+    let id = app.report_by_code(&code).await;
     Filed { code, id }
 }
 
@@ -298,12 +284,7 @@ fn uuids(v: &serde_json::Value, out: &mut Vec<uuid::Uuid>) {
 }
 
 async fn the_enterprise_sees_the_notices_times_and_random_ids_only(engine: safesnap_tests::Engine) {
-    let Some(app) = safesnap_tests::spawn_app_with_clock(
-        engine,
-        Some(app::backend::clock::ManualClock::new(START)),
-    )
-    .await
-    else {
+    let Some(app) = safesnap_tests::spawn_app_at_start(engine).await else {
         return;
     };
     let people = app.people().await;
@@ -315,7 +296,7 @@ async fn the_enterprise_sees_the_notices_times_and_random_ids_only(engine: safes
         filed.push(from_a_phone(&app, people.officer_enterprise).await);
         app.advance(MINUTE);
     }
-    let made = START..app.now();
+    let made = safesnap_tests::START..app.now();
     app.advance(60 * MINUTE);
     for r in filed.iter().rev() {
         grade_and_notice(&app, &inspector, r).await;
@@ -369,7 +350,21 @@ async fn the_enterprise_sees_the_notices_times_and_random_ids_only(engine: safes
     // A cursor is opaque and sealed: changed or made up, it is refused.
     let (_, first) = officer.json("/api/v1/enterprise/reports").await;
     let sealed = first["next"].as_str().unwrap().to_string();
-    assert!(!sealed.contains('.') && !sealed.contains('-'), "{sealed}");
+    // Nothing in it reads as a time or an id: no dots, no run of digits, no listed id.
+    assert!(!sealed.contains('.'), "{sealed}");
+    assert!(
+        !sealed
+            .as_bytes()
+            .windows(10)
+            .any(|w| w.iter().all(u8::is_ascii_digit)),
+        "a time in the clear: {sealed}"
+    );
+    assert!(
+        !listed
+            .iter()
+            .any(|id| sealed.contains(&id.simple().to_string()[..8])),
+        "an id in the clear: {sealed}"
+    );
     let mut bytes = sealed.into_bytes();
     bytes[10] = if bytes[10] == b'x' { b'y' } else { b'x' };
     let tampered = String::from_utf8(bytes).unwrap();
@@ -453,12 +448,7 @@ async fn as_the_officer_sees(officer: &Browser, r: &Filed) -> (serde_json::Value
 async fn nothing_the_enterprise_sees_moves_when_the_reporter_answers(
     engine: safesnap_tests::Engine,
 ) {
-    let Some(app) = safesnap_tests::spawn_app_with_clock(
-        engine,
-        Some(app::backend::clock::ManualClock::new(START)),
-    )
-    .await
-    else {
+    let Some(app) = safesnap_tests::spawn_app_at_start(engine).await else {
         return;
     };
     let people = app.people().await;
@@ -548,4 +538,76 @@ async fn nothing_the_enterprise_sees_moves_when_the_reporter_answers_sqlite() {
 async fn nothing_the_enterprise_sees_moves_when_the_reporter_answers_postgres() {
     nothing_the_enterprise_sees_moves_when_the_reporter_answers(safesnap_tests::Engine::Postgres)
         .await
+}
+
+/// The log, as the server wrote it in this test's process.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reporters_routes_leave_no_address_code_or_phone_in_the_log() {
+    // nextest runs each test in its own process: this subscriber sees this test's server only.
+    let log = Captured::default();
+    let writer = log.clone();
+    server::telemetry::init_with(
+        server::config::LogFormat::Json,
+        "info,sqlx=warn",
+        move || writer.clone(),
+    );
+    let app = safesnap_tests::spawn_app().await;
+    let people = app.people().await;
+    // Submit (named), read the receipt (page and API), write to the union, confirm.
+    let reporter = app.visitor();
+    let report = Report::about(people.officer_enterprise)
+        .set("identity", "named")
+        .set("name", REPORTER_NAME)
+        .set("phone", REPORTER_PHONE)
+        .photo(photos::camera_jpeg(640, 480, 1));
+    let res = reporter
+        .post_multipart("/api/v1/reports", report.form())
+        .await;
+    assert_eq!(res.status(), 201);
+    let code = res.json::<serde_json::Value>().await.unwrap()["receipt_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let plain = code.replace('-', "");
+    assert_eq!(reporter.text(&format!("/r/{plain}")).await.0, 200);
+    assert_eq!(
+        reporter.json(&format!("/api/v1/receipts/{plain}")).await.0,
+        200
+    );
+    reporter
+        .act(&format!("/r/{plain}/messages"), &[("body", MESSAGE)])
+        .await;
+    let res = reporter.post(&format!("/r/{plain}/confirm"), &[]).await;
+    assert!(res.status().is_client_error(), "nothing to confirm yet");
+
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    // The capture works: every request is logged, with the code blanked out of its path.
+    assert!(text.contains("/api/v1/reports"), "{text}");
+    assert!(text.contains("/r/…/messages"), "{text}");
+    assert!(text.contains("/api/v1/receipts/…"), "{text}");
+    let masked = app::domain::phone::mask(REPORTER_PHONE);
+    for secret in [
+        "127.0.0.1",
+        code.as_str(),
+        plain.as_str(),
+        REPORTER_PHONE,
+        masked.as_str(),
+        REPORTER_NAME,
+        MESSAGE,
+    ] {
+        assert!(!text.contains(secret), "the log holds `{secret}`:\n{text}");
+    }
 }

@@ -28,7 +28,7 @@ async fn stored(
         .unwrap();
     let id = Uuid::new_v4();
     app::db_run!(&app.db, |pool| sqlx::query(
-        "INSERT INTO reports (id, client_id, fingerprint, receipt_code, category, answers, enterprise_id,
+        "INSERT INTO reports (id, client_id, fingerprint, receipt_hash, category, answers, enterprise_id,
             district_code, industry_code, is_coal_mine, severity, urgent, state, lang, via, created_at, updated_at)
          VALUES ($1, $2, 'test', $3, 'dust', '{}', $4, $5, $6, $7, $8, $9, $10, 'zh-CN', 'app', $11, $11)"
     )

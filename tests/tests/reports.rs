@@ -182,8 +182,8 @@ both_backends! {
             assert_eq!(status, 201, "{body}");
             let (display, thumb, w, h): (String, String, i32, i32) = app::db_run!(&app.db, |pool| sqlx::query_as(
                 "SELECT p.display_key, p.thumb_key, p.display_width, p.display_height FROM report_photos p
-                 JOIN reports r ON r.id = p.report_id WHERE r.receipt_code = $1")
-                .bind(body["receipt_code"].as_str().unwrap().replace('-', "")).fetch_one(pool).await).unwrap();
+                 JOIN reports r ON r.id = p.report_id WHERE r.receipt_hash = $1")
+                .bind(app.receipt_hash(body["receipt_code"].as_str().unwrap())).fetch_one(pool).await).unwrap();
             assert_eq!((w, h), (1600, 1067), "orientation {orientation}: display size");
             let (rgb, dw, dh) = photos::decode(&app.photo_file(&display));
             assert_eq!((dw, dh), (1600, 1067));
@@ -247,8 +247,8 @@ both_backends! {
         let (status, body) = json(app.submit(&report).await).await;
         assert_eq!(status, 201, "{body}");
         let (small_display, small_thumb): (String, String) = app::db_run!(&app.db, |pool| sqlx::query_as(
-            "SELECT p.display_key, p.thumb_key FROM report_photos p JOIN reports r ON r.id = p.report_id WHERE r.receipt_code = $1")
-            .bind(body["receipt_code"].as_str().unwrap().replace('-', "")).fetch_one(pool).await).unwrap();
+            "SELECT p.display_key, p.thumb_key FROM report_photos p JOIN reports r ON r.id = p.report_id WHERE r.receipt_hash = $1")
+            .bind(app.receipt_hash(body["receipt_code"].as_str().unwrap())).fetch_one(pool).await).unwrap();
         for (name, key) in [("display.jpg", &display), ("thumb.jpg", &thumb), ("small-display.jpg", &small_display), ("small-thumb.jpg", &small_thumb)] {
             let v = groups(name, &app.photo_file(key));
             for group in ["EXIF", "XMP", "ICC_Profile", "IPTC", "Photoshop", "MakerNotes"] {
@@ -501,16 +501,19 @@ async fn the_plain_form_redirects_to_the_receipt_page() {
     let page = app.get(&location).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    let code: String = app::db_run!(&app.db, |pool| sqlx::query_scalar(
-        "SELECT receipt_code FROM reports"
+    let stored: String = app::db_run!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT receipt_hash FROM reports"
     )
     .fetch_one(pool)
     .await)
     .unwrap();
-    let code = app::domain::receipt::ReceiptCode::parse(&code)
-        .unwrap()
-        .display();
-    assert!(html.contains(&code), "receipt page lacks {code}");
+    let code = safesnap_tests::people::receipt_code_in(&html).expect("a code on the page");
+    assert_eq!(
+        stored,
+        app.state.receipts.hash(&code),
+        "not the stored report's code"
+    );
+    assert!(location.contains(code.as_str()), "{location}");
     assert!(html.contains("报告已提交"));
     assert!(html.contains("已提交"));
     assert!(html.contains("高处坠落"));

@@ -1,5 +1,5 @@
-//! Who is asking: the session cookie and its rules (idle and absolute expiry, lock-out after
-//! wrong passwords), loading a user as an [`Actor`] with roles and scopes, and one's sessions as
+//! Who is asking: the session cookie and its rules (idle and absolute expiry, the growing wait
+//! after wrong passwords), loading a user as an [`Actor`] with roles and scopes, and one's sessions as
 //! the account page lists them. Signing in and out, and every other write to sessions, is
 //! `server::store::sessions`; passwords are `server::store::users`'.
 
@@ -31,10 +31,21 @@ pub const SESSION_COOKIE: &str = "ss_session";
 pub const SESSION_IDLE_MS: i64 = 12 * 3600 * 1000;
 /// A session ends this long after sign-in, used or not.
 pub const SESSION_ABSOLUTE_MS: i64 = 7 * 24 * 3600 * 1000;
-/// After this many wrong passwords in a row an account is locked…
-pub const LOCKOUT_AFTER_FAILURES: i32 = 5;
-/// …for this long.
-pub const LOCKOUT_MS: i64 = 15 * 60 * 1000;
+/// Wrong passwords in a row for one login (an account or not) before each try must wait…
+pub const FREE_FAILURES_PER_LOGIN: i64 = 3;
+/// …and from one address (a factory's workers may share one).
+pub const FREE_FAILURES_PER_ADDRESS: i64 = 10;
+/// The first wait; each further wrong password doubles it…
+pub const SIGN_IN_DELAY_BASE_MS: i64 = 1000;
+/// …up to this. Nobody is locked out: a browser that signed in to the account before (the
+/// `ss_known` cookie) counts on its own, and the right password after the wait signs in.
+pub const SIGN_IN_DELAY_MAX_MS: i64 = 5 * 60 * 1000;
+/// A counter with no try for this long is forgotten.
+pub const SIGN_IN_MEMORY_MS: i64 = 24 * 3600 * 1000;
+/// The cookie of a browser that has signed in to an account (the keyed hash of its id).
+pub const KNOWN_DEVICE_COOKIE: &str = "ss_known";
+/// How long a browser stays known.
+pub const KNOWN_DEVICE_MS: i64 = 365 * 24 * 3600 * 1000;
 
 /// The stored id of a token: its SHA-256.
 pub fn token_id(token: &str) -> String {

@@ -243,7 +243,7 @@ async fn timeline(db: &Db, id: Uuid, audience: Audience) -> Result<Vec<EventView
     let rows: Vec<Row> = db_run!(db, |pool| sqlx::query_as(
         "SELECT e.at, e.actor, u.display_name, e.from_state, e.to_state, e.note, e.visibility
          FROM report_events e LEFT JOIN users u ON u.id = e.actor_user_id
-         WHERE e.report_id = $1 ORDER BY e.at, e.id"
+         WHERE e.report_id = $1 ORDER BY e.seq"
     )
     .bind(id)
     .fetch_all(pool)
@@ -275,11 +275,11 @@ async fn timeline(db: &Db, id: Uuid, audience: Audience) -> Result<Vec<EventView
 pub async fn messages(db: &Db, id: Uuid) -> Result<Vec<MessageView>, sqlx::Error> {
     let rows: Vec<(i64, bool, String)> = db_run!(db, |pool| {
         sqlx::query_as(
-        "SELECT at, from_reporter, body FROM report_messages WHERE report_id = $1 ORDER BY at, id"
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await
+            "SELECT at, from_reporter, body FROM report_messages WHERE report_id = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await
     })?;
     Ok(rows
         .into_iter()

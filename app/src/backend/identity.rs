@@ -24,10 +24,15 @@ impl std::fmt::Debug for IdentityKey {
 impl IdentityKey {
     /// Derived from the server secret (HKDF-SHA256, its own label).
     pub fn from_secret(secret: &[u8]) -> IdentityKey {
+        IdentityKey::derived(secret, "reporter-identity v1")
+    }
+
+    /// A key of the same kind for another purpose (its own HKDF label).
+    pub fn derived(secret: &[u8], label: &str) -> IdentityKey {
         let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(b"safesnap"), secret);
         let mut key = [0u8; 32];
         // 32 bytes is always a valid HKDF-SHA256 output length.
-        let _ = hk.expand(b"reporter-identity v1", &mut key);
+        let _ = hk.expand(label.as_bytes(), &mut key);
         IdentityKey(XChaCha20Poly1305::new(&key.into()))
     }
 

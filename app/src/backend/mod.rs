@@ -12,6 +12,7 @@ pub mod cursor;
 pub mod db;
 pub mod directory;
 pub mod identity;
+pub mod keyed;
 pub mod queries;
 pub mod ratelimit;
 pub mod receipts;

@@ -77,12 +77,15 @@ pub fn queue_problems(p: &QueueParams, lang: Lang) -> Vec<crate::domain::report:
     out
 }
 
-/// The cursor a page was asked to start at: `Ok(None)` for the first page, `Err(())` for a
-/// cursor this server did not seal (tampered, or made up: a REST caller gets `400`).
-pub fn open_cursor(key: &CursorKey, after: Option<&str>) -> Result<Option<Cursor>, ()> {
+/// A cursor this server did not seal (tampered, or made up: a REST caller gets `400`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadCursor;
+
+/// The cursor a page was asked to start at: `Ok(None)` for the first page.
+pub fn open_cursor(key: &CursorKey, after: Option<&str>) -> Result<Option<Cursor>, BadCursor> {
     match after.map(str::trim).filter(|a| !a.is_empty()) {
         None => Ok(None),
-        Some(a) => key.open(a).map(Some).ok_or(()),
+        Some(a) => key.open(a).map(Some).ok_or(BadCursor),
     }
 }
 

@@ -1,9 +1,11 @@
 //! Rate limits: token buckets kept in memory, per limit and key (an address, a device, an
 //! account). Each server process counts on its own; behind a load balancer with N processes a
-//! client can get up to N times the quota (noted in the README).
+//! client can get up to N times the quota (noted in the README). Keys are kept only as a keyed
+//! hash (SipHash under this process's random key): a memory dump lists no address or device.
 
 use std::{
     collections::HashMap,
+    hash::{BuildHasher, RandomState},
     sync::Mutex,
     time::{Duration, Instant},
 };
@@ -77,10 +79,12 @@ struct Bucket {
     at: Instant,
 }
 
-/// All the buckets of one process.
+/// All the buckets of one process, by limit and the key's hash.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    buckets: Mutex<HashMap<(Limit, String), Bucket>>,
+    buckets: Mutex<HashMap<(Limit, u64), Bucket>>,
+    /// The random key of the keys' hashes (new in every process).
+    hasher: RandomState,
 }
 
 /// Buckets kept before idle full ones are swept.
@@ -96,7 +100,7 @@ impl RateLimiter {
     pub fn peek(&self, limit: Limit, key: &str) -> Result<(), Duration> {
         let quota = limit.quota();
         let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        match buckets.get(&(limit, key.to_string())) {
+        match buckets.get(&(limit, self.hasher.hash_one(key))) {
             Some(b) => {
                 let tokens = refill(*b, quota, Instant::now());
                 if tokens >= 1.0 {
@@ -115,10 +119,12 @@ impl RateLimiter {
         if buckets.len() > SWEEP_ABOVE {
             buckets.retain(|(l, _), b| refill(*b, l.quota(), now) < f64::from(l.quota().burst));
         }
-        let bucket = buckets.entry((limit, key.to_string())).or_insert(Bucket {
-            tokens: f64::from(quota.burst),
-            at: now,
-        });
+        let bucket = buckets
+            .entry((limit, self.hasher.hash_one(key)))
+            .or_insert(Bucket {
+                tokens: f64::from(quota.burst),
+                at: now,
+            });
         let tokens = refill(*bucket, quota, now);
         if tokens >= 1.0 {
             *bucket = Bucket {

@@ -1,7 +1,7 @@
 //! A submitted report as it is stored (the types the server's `store::steps::submit` writes) and
 //! read back: by client id (a retry), by receipt code (the receipt page), the sealed reporter.
 
-use super::Db;
+use super::{receipts::ReceiptKeys, Db};
 use crate::{
     db_run,
     domain::{
@@ -122,15 +122,19 @@ pub struct ByClientId {
 }
 
 /// The report a client id already created, if any.
-pub async fn by_client_id(db: &Db, client_id: Uuid) -> Result<Option<ByClientId>, sqlx::Error> {
-    let row: Option<(Uuid, String, String)> = db_run!(db, |pool| sqlx::query_as(
-        "SELECT id, receipt_code, fingerprint FROM reports WHERE client_id = $1"
+pub async fn by_client_id(
+    db: &Db,
+    keys: &ReceiptKeys,
+    client_id: Uuid,
+) -> Result<Option<ByClientId>, sqlx::Error> {
+    let row: Option<(Uuid, Option<String>, String)> = db_run!(db, |pool| sqlx::query_as(
+        "SELECT id, receipt_sealed, fingerprint FROM reports WHERE client_id = $1"
     )
     .bind(client_id)
     .fetch_optional(pool)
     .await)?;
-    Ok(row.and_then(|(id, code, fingerprint)| {
-        ReceiptCode::parse(&code).ok().map(|code| ByClientId {
+    Ok(row.and_then(|(id, sealed, fingerprint)| {
+        keys.open(sealed.as_deref()?).map(|code| ByClientId {
             id,
             code,
             fingerprint,
@@ -140,7 +144,6 @@ pub async fn by_client_id(db: &Db, client_id: Uuid) -> Result<Option<ByClientId>
 
 type ReceiptRow = (
     Uuid,
-    String,
     String,
     bool,
     String,
@@ -153,21 +156,25 @@ type ReceiptRow = (
 );
 
 /// What the holder of a receipt code may see. `None` for an unknown code.
-pub async fn receipt(db: &Db, code: &ReceiptCode) -> Result<Option<ReceiptView>, sqlx::Error> {
+pub async fn receipt(
+    db: &Db,
+    keys: &ReceiptKeys,
+    code: &ReceiptCode,
+) -> Result<Option<ReceiptView>, sqlx::Error> {
+    let typed = code;
     let row: Option<ReceiptRow> = db_run!(db, |pool| {
         sqlx::query_as(
-        "SELECT r.id, r.receipt_code, r.state, r.urgent, r.severity, r.category, r.district_code,
+            "SELECT r.id, r.state, r.urgent, r.severity, r.category, r.district_code,
                 e.name, r.created_at, r.closure_reason, r.confirm_due_at
          FROM reports r LEFT JOIN enterprises e ON e.id = r.enterprise_id
-         WHERE r.receipt_code = $1"
-    )
-    .bind(code.as_str())
-    .fetch_optional(pool)
-    .await
+         WHERE r.receipt_hash = $1",
+        )
+        .bind(keys.hash(typed))
+        .fetch_optional(pool)
+        .await
     })?;
     let Some((
         id,
-        code,
         state,
         urgent,
         severity,
@@ -185,14 +192,12 @@ pub async fn receipt(db: &Db, code: &ReceiptCode) -> Result<Option<ReceiptView>,
     let messages = super::cases::messages(db, id).await?;
     let events: Vec<(i64, Option<String>, Option<String>)> = db_run!(db, |pool| sqlx::query_as(
         "SELECT at, to_state, note FROM report_events
-         WHERE report_id = $1 AND visibility IN ('all', 'reporter') ORDER BY at, id"
+         WHERE report_id = $1 AND visibility IN ('all', 'reporter') ORDER BY seq"
     )
     .bind(id)
     .fetch_all(pool)
     .await)?;
-    let code = ReceiptCode::parse(&code)
-        .map(|c| c.display())
-        .unwrap_or(code);
+    let code = typed.display();
     Ok(Some(ReceiptView {
         closure_reason,
         messages,
@@ -221,11 +226,15 @@ pub async fn receipt(db: &Db, code: &ReceiptCode) -> Result<Option<ReceiptView>,
 }
 
 /// The report a receipt code names.
-pub async fn id_by_code(db: &Db, code: &ReceiptCode) -> Result<Option<Uuid>, sqlx::Error> {
+pub async fn id_by_code(
+    db: &Db,
+    keys: &ReceiptKeys,
+    code: &ReceiptCode,
+) -> Result<Option<Uuid>, sqlx::Error> {
     db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT id FROM reports WHERE receipt_code = $1"
+        "SELECT id FROM reports WHERE receipt_hash = $1"
     )
-    .bind(code.as_str())
+    .bind(keys.hash(code))
     .fetch_optional(pool)
     .await)
 }

@@ -173,11 +173,12 @@ pub async fn account(db: &Db, user: Uuid) -> Result<Option<Account>, sqlx::Error
 /// submission time, newest first.
 pub async fn linked_receipts(
     db: &Db,
+    keys: &super::receipts::ReceiptKeys,
     user: Uuid,
 ) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
-    let rows: Vec<(String, String, i64)> = db_run!(db, |pool| {
+    let rows: Vec<(Option<String>, String, i64)> = db_run!(db, |pool| {
         sqlx::query_as(
-        "SELECT r.receipt_code, r.category, r.created_at FROM account_reports a JOIN reports r ON r.id = a.report_id
+        "SELECT r.receipt_sealed, r.category, r.created_at FROM account_reports a JOIN reports r ON r.id = a.report_id
          WHERE a.user_id = $1 ORDER BY r.created_at DESC"
     )
     .bind(user)
@@ -186,11 +187,9 @@ pub async fn linked_receipts(
     })?;
     Ok(rows
         .into_iter()
-        .map(|(code, category, at)| {
-            let shown = crate::domain::receipt::ReceiptCode::parse(&code)
-                .map(|c| c.display())
-                .unwrap_or(code);
-            (shown, category, at)
+        .filter_map(|(sealed, category, at)| {
+            let code = keys.open(sealed.as_deref()?)?;
+            Some((code.display(), category, at))
         })
         .collect())
 }

@@ -4,8 +4,8 @@
 use crate::{
     access::Access,
     components::page::{
-        district_name, field_error, gate, industry_name, loading, use_feedback, when, FormOutcome,
-        Loaded,
+        by_id, district_name, field_error, gate, industry_name, loading, use_feedback, when,
+        FormOutcome, Loaded,
     },
     desks::AdminAction,
     domain::{
@@ -20,7 +20,7 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 #[server]
@@ -233,37 +233,32 @@ fn user_form(existing: Option<&AdminUser>, lang: Lang) -> impl IntoView {
 pub fn AdminUserPage() -> impl IntoView {
     let lang = use_lang();
     let t = lang.tr();
-    let id = use_params_map()
-        .read_untracked()
-        .get("id")
-        .and_then(|s| Uuid::parse_str(&s).ok());
     view! {
         <Title text=t.admin_users_title()/>
         <p><a href="/admin/users">{"← "}{t.admin_users_title()}</a></p>
         <FormOutcome/>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                let loaded: Loaded<AdminUser> = match id {
-                    Some(id) => load_user(id).await,
-                    None => Ok(Access::NotFound),
-                };
-                gate(loaded, |u| {
-                    let toggle = if u.user.disabled { AdminAction::EnableUser } else { AdminAction::DisableUser };
-                    view! {
-                        <h1>{u.user.display_name.clone()}</h1>
-                        <p class="hint">{u.user.username.clone().or(u.user.phone_masked.clone()).unwrap_or_default()}" · "
-                            <span class="status">{if u.user.disabled { t.admin_disabled() } else { t.admin_active() }}</span></p>
-                        {user_form(Some(&u), lang)}
-                        <form method="post" action=toggle.url(u.user.id) class="card">
-                            <p class="hint">{if u.user.disabled { t.admin_enable_hint() } else { t.admin_disable_hint() }}</p>
-                            <button type="submit" class=if u.user.disabled { "button" } else { "button danger" }>
-                                {if u.user.disabled { t.admin_enable() } else { t.admin_disable() }}
-                            </button>
-                        </form>
-                    }.into_any()
-                })
-            })}
-        </Suspense>
+        {by_id(load_user, move |u| user_page(u, lang).into_any())}
+    }
+}
+
+fn user_page(u: AdminUser, lang: Lang) -> impl IntoView {
+    let t = lang.tr();
+    let toggle = if u.user.disabled {
+        AdminAction::EnableUser
+    } else {
+        AdminAction::DisableUser
+    };
+    view! {
+        <h1>{u.user.display_name.clone()}</h1>
+        <p class="hint">{u.user.username.clone().or(u.user.phone_masked.clone()).unwrap_or_default()}" · "
+            <span class="status">{if u.user.disabled { t.admin_disabled() } else { t.admin_active() }}</span></p>
+        {user_form(Some(&u), lang)}
+        <form method="post" action=toggle.url(u.user.id) class="card">
+            <p class="hint">{if u.user.disabled { t.admin_enable_hint() } else { t.admin_disable_hint() }}</p>
+            <button type="submit" class=if u.user.disabled { "button" } else { "button danger" }>
+                {if u.user.disabled { t.admin_enable() } else { t.admin_disable() }}
+            </button>
+        </form>
     }
 }
 
@@ -404,51 +399,45 @@ fn directory_view(list: EnterpriseList, lang: Lang) -> impl IntoView {
 pub fn AdminEnterprisePage() -> impl IntoView {
     let lang = use_lang();
     let t = lang.tr();
-    let id = use_params_map()
-        .read_untracked()
-        .get("id")
-        .and_then(|s| Uuid::parse_str(&s).ok());
     view! {
         <Title text=t.admin_enterprises_title()/>
         <p><a href="/admin/enterprises">{"← "}{t.admin_enterprises_title()}</a></p>
         <FormOutcome/>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                let loaded: Loaded<AdminEnterprise> = match id {
-                    Some(id) => load_enterprise(id).await,
-                    None => Ok(Access::NotFound),
-                };
-                gate(loaded, |e| {
-                    let designated = e.record.designated_inspector_id;
-                    let people = |list: &[crate::views::Member]| {
-                        if list.is_empty() {
-                            t.admin_nobody().to_string()
-                        } else {
-                            list.iter().map(|m| m.name.clone()).collect::<Vec<_>>().join("、")
-                        }
-                    };
-                    view! {
-                        <h1>{e.record.name.clone()}</h1>
-                        <form class="card form" method="post" action=AdminAction::EditEnterprise.url(e.record.id)>
-                            {enterprise_fields(Some(&e), lang)}
-                            <label class="field"><span>{t.directory_designated()}</span>
-                                <select name="designated_inspector_id">
-                                    <option value="" selected=designated.is_none()>{t.admin_nobody()}</option>
-                                    {e.inspectors.iter().map(|m| view! { <option value=m.id.to_string() selected=designated == Some(m.id)>{m.name.clone()}</option> }).collect_view()}
-                                </select>
-                                <span class="hint">{t.directory_designated_hint()}</span>
-                            </label>
-                            <button type="submit" class="button">{t.admin_save()}</button>
-                        </form>
-                        <dl class="facts">
-                            <dt>{t.scope_enterprises()}</dt><dd>{people(&e.officers)}</dd>
-                            {e.record.is_coal_mine.then(|| view! { <dt>{t.scope_mines()}</dt><dd>{people(&e.supervisors)}</dd> })}
-                        </dl>
-                        <p class="hint">{t.directory_people_hint()}</p>
-                    }.into_any()
-                })
-            })}
-        </Suspense>
+        {by_id(load_enterprise, move |e| enterprise_page(e, lang).into_any())}
+    }
+}
+
+fn enterprise_page(e: AdminEnterprise, lang: Lang) -> impl IntoView {
+    let t = lang.tr();
+    let designated = e.record.designated_inspector_id;
+    let people = |list: &[crate::views::Member]| {
+        if list.is_empty() {
+            t.admin_nobody().to_string()
+        } else {
+            list.iter()
+                .map(|m| m.name.clone())
+                .collect::<Vec<_>>()
+                .join("、")
+        }
+    };
+    view! {
+        <h1>{e.record.name.clone()}</h1>
+        <form class="card form" method="post" action=AdminAction::EditEnterprise.url(e.record.id)>
+            {enterprise_fields(Some(&e), lang)}
+            <label class="field"><span>{t.directory_designated()}</span>
+                <select name="designated_inspector_id">
+                    <option value="" selected=designated.is_none()>{t.admin_nobody()}</option>
+                    {e.inspectors.iter().map(|m| view! { <option value=m.id.to_string() selected=designated == Some(m.id)>{m.name.clone()}</option> }).collect_view()}
+                </select>
+                <span class="hint">{t.directory_designated_hint()}</span>
+            </label>
+            <button type="submit" class="button">{t.admin_save()}</button>
+        </form>
+        <dl class="facts">
+            <dt>{t.scope_enterprises()}</dt><dd>{people(&e.officers)}</dd>
+            {e.record.is_coal_mine.then(|| view! { <dt>{t.scope_mines()}</dt><dd>{people(&e.supervisors)}</dd> })}
+        </dl>
+        <p class="hint">{t.directory_people_hint()}</p>
     }
 }
 

@@ -6,7 +6,7 @@
 use crate::{
     access::Access,
     components::page::{
-        district_name, field_error, gate, loading, use_feedback, when, FormOutcome, Loaded,
+        by_id, district_name, field_error, gate, loading, use_feedback, when, FormOutcome, Loaded,
     },
     desks::{AlertAction, ISSUE_ALERT},
     i18n::{fill, use_lang, Lang},
@@ -15,7 +15,6 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 #[server]
@@ -191,23 +190,11 @@ fn issue_form(districts: &[String], lang: Lang) -> impl IntoView {
 pub fn AlertDetailPage() -> impl IntoView {
     let lang = use_lang();
     let t = lang.tr();
-    let id = use_params_map()
-        .read_untracked()
-        .get("id")
-        .and_then(|s| Uuid::parse_str(&s).ok());
     view! {
         <Title text=t.alerts_title()/>
         <p><a href="/alerts">{t.alerts_back()}</a></p>
         <FormOutcome/>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                let loaded: Loaded<AlertPage> = match id {
-                    Some(id) => load_alert(id, lang).await,
-                    None => Ok(Access::NotFound),
-                };
-                gate(loaded, |page| detail_view(page, lang).into_any())
-            })}
-        </Suspense>
+        {by_id(move |id| load_alert(id, lang), move |page| detail_view(page, lang).into_any())}
     }
 }
 

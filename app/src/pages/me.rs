@@ -35,7 +35,7 @@ pub struct AccountPage {
 #[server]
 pub async fn my_account() -> Result<Option<AccountPage>, ServerFnError> {
     use crate::{
-        access::server::{current_user, db},
+        access::server::{current_user, db, receipt_keys},
         backend::{auth, cases, users},
         components::page::load::internal,
     };
@@ -47,7 +47,7 @@ pub async fn my_account() -> Result<Option<AccountPage>, ServerFnError> {
     let Some(account) = users::account(&db, actor.user_id).await.map_err(internal)? else {
         return Ok(None);
     };
-    let reports = users::linked_receipts(&db, actor.user_id)
+    let reports = users::linked_receipts(&db, &receipt_keys()?, actor.user_id)
         .await
         .map_err(internal)?;
     let unread = cases::unread_count(&db, actor.user_id)
@@ -280,7 +280,7 @@ fn push_section(devices: &[crate::views::PushDevice], lang: Lang) -> impl IntoVi
                 view! {
                     <ul class="devices">
                         {devices.iter().map(|d| {
-                            let remove = format!("/me/push/{}/remove", d.id);
+                            let remove = AccountAction::RemoveDevice.url(d.id);
                             view! {
                                 <li>
                                     <span class="device">{short_agent(&d.user_agent)}</span>
@@ -290,7 +290,7 @@ fn push_section(devices: &[crate::views::PushDevice], lang: Lang) -> impl IntoVi
                             }
                         }).collect_view()}
                     </ul>
-                    <form method="post" action="/me/push/test">
+                    <form method="post" action=AccountAction::TestPush.url("")>
                         <button type="submit" class="button small">{t.push_test()}</button>
                     </form>
                 }.into_any()

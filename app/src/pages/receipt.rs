@@ -44,8 +44,9 @@ pub async fn find_receipt(code: String, lang: Lang) -> Result<Lookup, ServerFnEr
         .await
         .map(|ConnectInfo(a)| a.ip().to_string())
         .unwrap_or_else(|_| "unknown".into());
+    let keys = crate::access::server::receipt_keys()?;
     let t = lang.tr();
-    Ok(match lookup(&db, &limiter, &addr, &code).await {
+    Ok(match lookup(&db, &keys, &limiter, &addr, &code).await {
         Ok(view) => Lookup::Found(view),
         Err(LookupError::Invalid(e)) => Lookup::Problem(e.localize(lang)),
         Err(LookupError::NotFound) => Lookup::Problem(t.receipt_not_found().to_string()),

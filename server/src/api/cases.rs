@@ -99,8 +99,8 @@ pub async fn enterprise_queue(
     );
     let after = match queries::open_cursor(&state.cursor_key, q.after.as_deref()) {
         Ok(after) => after,
-        Err(()) if may.allowed() => return bad_cursor(lang).json(lang),
-        Err(()) => None,
+        Err(_) if may.allowed() => return bad_cursor(lang).json(lang),
+        Err(_) => None,
     };
     answer(
         queries::enterprise_queue(

@@ -108,7 +108,7 @@ pub async fn lookup(
             e.localize(lang),
         )])
     })?;
-    match reports::receipt(&state.db, &code).await? {
+    match reports::receipt(&state.db, &state.receipts, &code).await? {
         Some(view) => Ok(view),
         None => {
             let _ = state.limiter.check(Limit::ReceiptMiss, addr);

@@ -8,9 +8,13 @@ use crate::{
     actions::{account, Caller},
     error::{api, AppError},
     state::AppState,
+    store::sessions::NewSession,
 };
 use app::{
-    backend::auth::{CurrentUser, SESSION_ABSOLUTE_MS, SESSION_COOKIE},
+    backend::auth::{
+        cookie_value, CurrentUser, KNOWN_DEVICE_COOKIE, KNOWN_DEVICE_MS, SESSION_ABSOLUTE_MS,
+        SESSION_COOKIE,
+    },
     domain::forms::account::{LinkForm, NextForm},
 };
 use axum::{
@@ -33,6 +37,38 @@ fn session_cookie(state: &AppState, token: &str, max_age_ms: i64) -> String {
         max_age_ms / 1000,
         if state.secure_cookies { "; Secure" } else { "" }
     )
+}
+
+/// The known-device cookie: this browser has signed in to the account, so wrong passwords tried
+/// elsewhere never make it wait.
+fn known_device_cookie(state: &AppState, value: &str) -> String {
+    format!(
+        "{KNOWN_DEVICE_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        KNOWN_DEVICE_MS / 1000,
+        if state.secure_cookies { "; Secure" } else { "" }
+    )
+}
+
+/// The known-device cookie the browser sent.
+fn known_device(posted: &Posted) -> Option<&str> {
+    posted
+        .parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| cookie_value(h, KNOWN_DEVICE_COOKIE))
+}
+
+/// The redirect after a sign-in: the session cookie and the known-device one.
+fn signed_in(state: &AppState, to: &str, session: &NewSession) -> Response {
+    let mut res = see(to);
+    set_cookie(
+        &mut res,
+        &session_cookie(state, &session.token, SESSION_ABSOLUTE_MS),
+    );
+    set_cookie(&mut res, &known_device_cookie(state, &session.known));
+    res
 }
 
 fn user_agent(posted: &Posted) -> &str {
@@ -65,18 +101,12 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Response {
     let who = posted.caller();
     let old = posted.current.token.as_deref();
     let agent = user_agent(&posted);
+    let known = known_device(&posted);
     match posted
-        .with(|f| account::login(&state, who, agent, old, f))
+        .with(|f| account::login(&state, who, agent, old, known, f))
         .await
     {
-        Ok(session) => {
-            let mut res = see(&next_page(&posted, ACCOUNT_PAGE));
-            set_cookie(
-                &mut res,
-                &session_cookie(&state, &session.token, SESSION_ABSOLUTE_MS),
-            );
-            res
-        }
+        Ok(session) => signed_in(&state, &next_page(&posted, ACCOUNT_PAGE), &session),
         Err(e) => posted.failed(&state, ACCOUNT_PAGE, e).await,
     }
 }
@@ -105,14 +135,7 @@ pub async fn register(State(state): State<AppState>, req: Request) -> Response {
         .with(|f| account::register(&state, who, agent, f))
         .await
     {
-        Ok(Some(session)) => {
-            let mut res = see(&format!("{ACCOUNT_PAGE}?ok=registered"));
-            set_cookie(
-                &mut res,
-                &session_cookie(&state, &session.token, SESSION_ABSOLUTE_MS),
-            );
-            res
-        }
+        Ok(Some(session)) => signed_in(&state, &format!("{ACCOUNT_PAGE}?ok=registered"), &session),
         Ok(None) => see(ACCOUNT_PAGE),
         Err(e) => posted.failed(&state, REGISTER_PAGE, e).await,
     }

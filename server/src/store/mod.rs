@@ -10,6 +10,7 @@ pub mod feeds;
 pub mod notifications;
 pub mod photos;
 pub mod push;
+pub mod receipts;
 pub mod reference;
 pub mod routing;
 pub mod sessions;

@@ -1,6 +1,6 @@
 //! Sign-in and sessions: the `sessions` table (a random token in an HttpOnly cookie, only its
-//! SHA-256 stored), the failed-sign-in counter and lock-out on `users`, and the audit rows of
-//! signing in and out. A session ends when idle too long, at its absolute end, or when its user
+//! SHA-256 stored), the failed-sign-in counters (`sign_in_failures`) with their growing wait,
+//! the known-device cookie, and the audit rows of signing in and out. A session ends when idle too long, at its absolute end, or when its user
 //! is disabled; `last_seen_at` is written at most once a minute. Listing one's sessions is
 //! `app::backend::auth`.
 
@@ -11,9 +11,11 @@ use crate::store::{
 use app::{
     backend::{
         auth::{
-            login_for_log, token_id, LOCKOUT_AFTER_FAILURES, LOCKOUT_MS, SESSION_ABSOLUTE_MS,
-            SESSION_IDLE_MS,
+            login_for_log, token_id, FREE_FAILURES_PER_ADDRESS, FREE_FAILURES_PER_LOGIN,
+            SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SIGN_IN_DELAY_BASE_MS, SIGN_IN_DELAY_MAX_MS,
+            SIGN_IN_MEMORY_MS,
         },
+        keyed::{purpose, KeyedHash},
         BeginWrite, Db,
     },
     db_run,
@@ -27,15 +29,17 @@ const TOUCH_EVERY_MS: i64 = 60 * 1000;
 /// Longest user agent kept with a session.
 const MAX_AGENT_CHARS: usize = 200;
 
-/// Why a sign-in failed. The message shown never says which of username or password was wrong.
+/// Why a sign-in failed. The message shown never says which of username or password was wrong,
+/// nor whether the account exists.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
     /// Unknown account or wrong password.
     #[error("wrong login or password")]
     Wrong,
-    /// Too many wrong passwords: try again after this many milliseconds.
-    #[error("locked for {0} ms")]
-    Locked(i64),
+    /// Several wrong passwords for this login or from this address: the next try is allowed
+    /// after this many milliseconds (the password was not checked).
+    #[error("wait {0} ms")]
+    Wait(i64),
     #[error("the account is disabled")]
     Disabled,
     #[error("no session token: {0}")]
@@ -53,14 +57,41 @@ pub struct Attempt<'a> {
     pub user_agent: &'a str,
     /// The session the browser had (ended when this one starts: a fresh id at every sign-in).
     pub replaces: Option<&'a str>,
+    /// The browser's known-device cookie (`ss_known`), if it sent one.
+    pub known: Option<&'a str>,
 }
 
-/// A started session: the cookie value to set.
+/// A started session: the cookie value to set, and the known-device cookie's value for this
+/// account.
 #[derive(Debug)]
 pub struct NewSession {
     pub token: String,
     pub user_id: Uuid,
     pub expires_at: i64,
+    pub known: String,
+}
+
+/// The keys sign-in counts and recognises with (derived from the server secret).
+#[derive(Clone, Debug)]
+pub struct SignInKeys {
+    /// Names the failure counters: of what was typed, and of the address.
+    pub counters: KeyedHash,
+    /// The known-device cookie: the keyed hash of the account's id.
+    pub devices: KeyedHash,
+}
+
+impl SignInKeys {
+    pub fn from_secret(secret: &[u8]) -> SignInKeys {
+        SignInKeys {
+            counters: KeyedHash::from_secret(secret, purpose::SIGN_IN),
+            devices: KeyedHash::from_secret(secret, purpose::KNOWN_DEVICE),
+        }
+    }
+
+    /// The known-device cookie's value for an account.
+    pub fn known_device(&self, user: Uuid) -> String {
+        self.devices.hex(&user.to_string())
+    }
 }
 
 /// Who an account is, as sign-in sees it.
@@ -69,8 +100,6 @@ struct LoginRow {
     id: Uuid,
     password_hash: Option<String>,
     disabled: bool,
-    failed_logins: i32,
-    locked_until: Option<i64>,
 }
 
 /// What someone typed to sign in: a username, or a phone number.
@@ -90,13 +119,106 @@ fn new_token() -> Result<(String, String), String> {
     Ok((token, id))
 }
 
-/// Checks the password and starts a new session. Every refusal is in the audit log (the login
-/// masked when it is a phone number); five wrong passwords in a row lock the account for a while.
+/// The wait after the `failures`-th wrong password in a row: none for the first
+/// `free` ones, then `SIGN_IN_DELAY_BASE_MS`, doubling, at most `SIGN_IN_DELAY_MAX_MS`.
+pub fn delay_after(failures: i64, free: i64) -> i64 {
+    if failures <= free {
+        return 0;
+    }
+    let doublings = u32::try_from((failures - free - 1).min(30)).unwrap_or(30);
+    SIGN_IN_DELAY_BASE_MS
+        .saturating_mul(1 << doublings)
+        .min(SIGN_IN_DELAY_MAX_MS)
+}
+
+/// The failure counters an attempt is counted on, and how many failures each lets pass
+/// without a wait.
+fn counters(keys: &SignInKeys, attempt: &Attempt<'_>, user: Option<Uuid>) -> Vec<(String, i64)> {
+    // A browser that signed in to this account before counts on its own: strangers guessing
+    // elsewhere cannot make the owner wait.
+    let known = user
+        .zip(attempt.known)
+        .is_some_and(|(u, cookie)| keys.devices.matches(&u.to_string(), cookie));
+    let (username, phone) = login_key(attempt.login);
+    let typed = phone.or(username).unwrap_or_default();
+    let account = if known {
+        format!(
+            "device:{}",
+            keys.counters.hex(&format!("{typed}\n{}", attempt.address))
+        )
+    } else {
+        format!("login:{}", keys.counters.hex(&typed))
+    };
+    let mut list = vec![(account, FREE_FAILURES_PER_LOGIN)];
+    if !known {
+        list.push((
+            format!("address:{}", keys.counters.hex(attempt.address)),
+            FREE_FAILURES_PER_ADDRESS,
+        ));
+    }
+    list
+}
+
+/// Counts one try on each counter before the password is checked, in one write transaction: the
+/// upsert takes the counter's row lock, so parallel tries are each counted, in turn.
+/// `Err(wait)` when a counter is still waiting: nothing is counted, the password is not checked.
+async fn take_turn(
+    db: &Db,
+    counters: &[(String, i64)],
+    now: i64,
+) -> Result<Result<(), i64>, sqlx::Error> {
+    db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE updated_at < $1")
+            .bind(now - SIGN_IN_MEMORY_MS)
+            .execute(&mut *tx)
+            .await?;
+        for (key, free) in counters {
+            let failures: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO sign_in_failures (key, failures, retry_at, updated_at) VALUES ($1, 1, 0, $2)
+                 ON CONFLICT (key) DO UPDATE SET failures = sign_in_failures.failures + 1, updated_at = $2
+                 WHERE sign_in_failures.retry_at <= $2
+                 RETURNING failures",
+            )
+            .bind(key)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(failures) = failures else {
+                let retry_at: i64 =
+                    sqlx::query_scalar("SELECT retry_at FROM sign_in_failures WHERE key = $1")
+                        .bind(key)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                tx.rollback().await?;
+                return Ok(Err(retry_at - now));
+            };
+            sqlx::query("UPDATE sign_in_failures SET retry_at = $1 WHERE key = $2")
+                .bind(now + delay_after(failures, *free))
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(()))
+    })
+}
+
+/// Checks the password and starts a new session. Every try is counted before the password is
+/// checked, on what was typed (an account or not: the answers are the same) and on the address;
+/// after a few wrong ones each counter makes the next try wait, doubling. A browser that signed
+/// in to the account before has its own counter. Every refusal is in the audit log (the login
+/// masked when it is a phone number).
 #[tracing::instrument(skip_all)]
-pub async fn login(db: &Db, attempt: &Attempt<'_>, now: i64) -> Result<NewSession, LoginError> {
+pub async fn login(
+    db: &Db,
+    keys: &SignInKeys,
+    attempt: &Attempt<'_>,
+    now: i64,
+) -> Result<NewSession, LoginError> {
     let (username, phone) = login_key(attempt.login);
     let row: Option<LoginRow> = db_run!(db, |pool| sqlx::query_as(
-        "SELECT id, password_hash, disabled, failed_logins, locked_until FROM users
+        "SELECT id, password_hash, disabled FROM users
          WHERE ($1 IS NOT NULL AND username = $1) OR ($2 IS NOT NULL AND phone = $2)"
     )
     .bind(&username)
@@ -114,43 +236,33 @@ pub async fn login(db: &Db, attempt: &Attempt<'_>, now: i64) -> Result<NewSessio
         address: attempt.address,
         detail: detail.to_string(),
     };
-    let Some(user) = row else {
-        let _ = verify_password(attempt.password, decoy_hash());
-        let detail = serde_json::json!({ "login": shown, "reason": "unknown account" });
-        audit::record(db, failed(None, detail)).await?;
+    let user_id = row.as_ref().map(|u| u.id);
+    let counted = counters(keys, attempt, user_id);
+    if let Err(wait) = take_turn(db, &counted, now).await? {
+        let detail = serde_json::json!({ "login": shown, "reason": "waiting" });
+        audit::record(db, failed(user_id, detail)).await?;
+        return Err(LoginError::Wait(wait));
+    }
+    let ok = match &row {
+        Some(user) => user
+            .password_hash
+            .as_deref()
+            .is_some_and(|h| verify_password(attempt.password, h)),
+        None => {
+            let _ = verify_password(attempt.password, decoy_hash());
+            false
+        }
+    };
+    let Some(user) = row.filter(|_| ok) else {
+        let reason = if user_id.is_some() {
+            "wrong password"
+        } else {
+            "unknown account"
+        };
+        let detail = serde_json::json!({ "login": shown, "reason": reason });
+        audit::record(db, failed(user_id, detail)).await?;
         return Err(LoginError::Wrong);
     };
-    if let Some(until) = user.locked_until.filter(|u| *u > now) {
-        let detail = serde_json::json!({ "login": shown, "reason": "locked" });
-        audit::record(db, failed(Some(user.id), detail)).await?;
-        return Err(LoginError::Locked(until - now));
-    }
-    let ok = user
-        .password_hash
-        .as_deref()
-        .is_some_and(|h| verify_password(attempt.password, h));
-    if !ok {
-        let failures = user.failed_logins + 1;
-        let locked_until = (failures >= LOCKOUT_AFTER_FAILURES).then_some(now + LOCKOUT_MS);
-        let detail =
-            serde_json::json!({ "login": shown, "reason": "wrong password", "failures": failures });
-        let entry = failed(Some(user.id), detail);
-        db_run!(db, |pool| {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-                .bind(if locked_until.is_some() { 0 } else { failures })
-                .bind(locked_until)
-                .bind(user.id)
-                .execute(&mut *tx)
-                .await?;
-            audit_row!(tx, &entry);
-            tx.commit().await?;
-        });
-        return Err(match locked_until {
-            Some(until) => LoginError::Locked(until - now),
-            None => LoginError::Wrong,
-        });
-    }
     if user.disabled {
         let detail = serde_json::json!({ "login": shown, "reason": "disabled" });
         audit::record(db, failed(Some(user.id), detail)).await?;
@@ -171,10 +283,20 @@ pub async fn login(db: &Db, attempt: &Attempt<'_>, now: i64) -> Result<NewSessio
     };
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(user.id)
+        // The right password clears its login's count, and takes back this try from the
+        // address's (workers sharing a factory's address sign in all day).
+        sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
+            .bind(&counted[0].0)
             .execute(&mut *tx)
             .await?;
+        for (key, _) in &counted[1..] {
+            sqlx::query(
+                "UPDATE sign_in_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0",
+            )
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(old) = &replaced {
             sqlx::query("DELETE FROM sessions WHERE id = $1")
                 .bind(old)
@@ -200,6 +322,7 @@ pub async fn login(db: &Db, attempt: &Attempt<'_>, now: i64) -> Result<NewSessio
         token,
         user_id: user.id,
         expires_at,
+        known: keys.known_device(user.id),
     })
 }
 

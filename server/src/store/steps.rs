@@ -287,10 +287,11 @@ impl Set {
     }
 }
 
-/// The page a notification links to, by audience.
-fn link(to: Audience, report: Uuid, code: &str) -> String {
+/// The page a notification links to, by audience. The reporter's is their list of reports (a
+/// notice never holds the receipt code: the database keeps codes only as keyed hashes).
+fn link(to: Audience, report: Uuid) -> String {
     match to {
-        Audience::Reporter => format!("/r/{code}"),
+        Audience::Reporter => "/my".to_string(),
         Audience::Officers => app::desks::EnterpriseAction::page(report),
         _ => app::desks::UnionAction::page(report),
     }
@@ -360,8 +361,9 @@ macro_rules! recipients {
 macro_rules! timeline_entry {
     ($tx:ident, $report:expr, $now:expr, $by:expr, $actor:expr, $from:expr, $to:expr, $note:expr, $visibility:expr) => {{
         sqlx::query(
-            "INSERT INTO report_events (id, report_id, at, actor, actor_user_id, from_state, to_state, note, visibility)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO report_events (id, report_id, at, actor, actor_user_id, from_state, to_state, note, visibility, seq)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+                     (SELECT COALESCE(MAX(e.seq), 0) + 1 FROM report_events e WHERE e.report_id = $2))",
         )
         .bind(Uuid::new_v4())
         .bind($report)
@@ -390,7 +392,7 @@ pub async fn record(
 ) -> Result<Option<ReportState>, AppError> {
     let t = lang.tr();
     let select = format!(
-        "SELECT state, enterprise_id, district_code, assignee_id, receipt_code, confirm_due_at
+        "SELECT state, enterprise_id, district_code, assignee_id, confirm_due_at
          FROM reports WHERE id = $1{}",
         lock_clause(db)
     );
@@ -405,19 +407,12 @@ pub async fn record(
     let update = format!("UPDATE reports SET {} WHERE id = $3", sets.join(", "));
     let outcome = db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        type Locked = (
-            String,
-            Option<Uuid>,
-            String,
-            Option<Uuid>,
-            String,
-            Option<i64>,
-        );
+        type Locked = (String, Option<Uuid>, String, Option<Uuid>, Option<i64>);
         let row: Option<Locked> = sqlx::query_as(&select)
             .bind(step.report)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some((state, mut enterprise, district, mut assignee, code, confirm_due)) = row else {
+        let Some((state, mut enterprise, district, mut assignee, confirm_due)) = row else {
             return Err(AppError::NotFound(None));
         };
         let current = ReportState::parse(&state).ok_or_else(|| {
@@ -567,7 +562,9 @@ pub async fn record(
                 body,
             } => {
                 sqlx::query(
-                    "INSERT INTO report_messages (id, report_id, at, from_reporter, author_user_id, body) VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO report_messages (id, report_id, at, from_reporter, author_user_id, body, seq)
+                     VALUES ($1, $2, $3, $4, $5, $6,
+                             (SELECT COALESCE(MAX(m.seq), 0) + 1 FROM report_messages m WHERE m.report_id = $2))",
                 )
                 .bind(Uuid::new_v4())
                 .bind(step.report)
@@ -614,7 +611,7 @@ pub async fn record(
         }
         for tell in &step.tell {
             let users = recipients!(tx, tell.to, step.report, &district, enterprise, assignee);
-            let link = link(tell.to, step.report, &code);
+            let link = link(tell.to, step.report);
             for user in users {
                 queue_notification!(
                     tx,
@@ -647,6 +644,7 @@ const CODE_ATTEMPTS: usize = 5;
 #[tracing::instrument(skip_all, fields(client_id = %report.client_id))]
 pub async fn submit(
     db: &Db,
+    keys: &app::backend::receipts::ReceiptKeys,
     report: &NewReport,
     tell: &[Tell],
     now: i64,
@@ -656,10 +654,10 @@ pub async fn submit(
         attempt += 1;
         let id = Uuid::new_v4();
         let code = new_receipt_code();
-        match insert_report(db, report, tell, id, &code, now).await {
+        match insert_report(db, keys, report, tell, id, &code, now).await {
             Ok(true) => return Ok(Stored::Created { id, code }),
             Ok(false) => {
-                return app::backend::reports::by_client_id(db, report.client_id)
+                return app::backend::reports::by_client_id(db, keys, report.client_id)
                     .await?
                     .map(|b| Stored::Existing {
                         id: b.id,
@@ -669,7 +667,7 @@ pub async fn submit(
             }
             Err(e)
                 if attempt < CODE_ATTEMPTS
-                    && app::backend::db::is_unique_violation(&e, "receipt_code") =>
+                    && app::backend::db::is_unique_violation(&e, "receipt_") =>
             {
                 continue
             }
@@ -681,6 +679,7 @@ pub async fn submit(
 /// `Ok(false)` when the client id already exists (nothing written).
 async fn insert_report(
     db: &Db,
+    keys: &app::backend::receipts::ReceiptKeys,
     r: &NewReport,
     tell: &[Tell],
     id: Uuid,
@@ -695,16 +694,17 @@ async fn insert_report(
             None => (None, None, None),
         };
         let inserted = sqlx::query(
-            "INSERT INTO reports (id, client_id, fingerprint, receipt_code, category, answers, enterprise_id,
+            "INSERT INTO reports (id, client_id, fingerprint, receipt_hash, category, answers, enterprise_id,
                 district_code, address, site, description, severity, urgent, state, lat, lon,
-                location_accuracy_m, lang, via, created_at, updated_at, industry_code, is_coal_mine, assignee_id, routed_by, alert_id)
+                location_accuracy_m, lang, via, created_at, updated_at, industry_code, is_coal_mine, assignee_id, routed_by, alert_id,
+                receipt_sealed)
              VALUES ($1, $2, $20, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19,
-                     $21, $22, $23, $24, $25)
+                     $21, $22, $23, $24, $25, $26)
              ON CONFLICT (client_id) DO NOTHING",
         )
         .bind(id)
         .bind(r.client_id)
-        .bind(code.as_str())
+        .bind(keys.hash(code))
         .bind(&r.category)
         .bind(&r.answers_json)
         .bind(r.enterprise_id)
@@ -727,6 +727,7 @@ async fn insert_report(
         .bind(assignee)
         .bind(r.routed.as_ref().map(|x| x.1.clone()))
         .bind(r.alert)
+        .bind(keys.seal(code))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -773,7 +774,7 @@ async fn insert_report(
         let mut told: Vec<Uuid> = Vec::new();
         for t in tell {
             let users = recipients!(tx, t.to, id, &r.district_code, r.enterprise_id, assignee);
-            let link = link(t.to, id, code.as_str());
+            let link = link(t.to, id);
             for user in users {
                 if told.contains(&user) {
                     continue;
@@ -916,7 +917,7 @@ pub async fn escalate(
                     Escalation::City => (Audience::City, "escalated"),
                 };
                 let users = recipients!(tx, to, report, &district, enterprise, assignee);
-                let link = link(to, report, "");
+                let link = link(to, report);
                 for user in users {
                     queue_notification!(
                         tx,

@@ -360,16 +360,12 @@ pub async fn change_password(
 #[tracing::instrument(skip_all, fields(user = %user))]
 pub async fn link_receipt(
     db: &Db,
+    keys: &app::backend::receipts::ReceiptKeys,
     user: Uuid,
     code: &ReceiptCode,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let report: Option<Uuid> = db_run!(db, |pool| sqlx::query_scalar(
-        "SELECT id FROM reports WHERE receipt_code = $1"
-    )
-    .bind(code.as_str())
-    .fetch_optional(pool)
-    .await)?;
+    let report = app::backend::reports::id_by_code(db, keys, code).await?;
     let Some(report) = report else {
         return Ok(false);
     };

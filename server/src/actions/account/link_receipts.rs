@@ -26,7 +26,15 @@ pub async fn link_receipts(
         let Ok(code) = ReceiptCode::parse(typed) else {
             continue;
         };
-        if users::link_receipt(&state.db, user, &code, state.clock.now_ms()).await? {
+        if users::link_receipt(
+            &state.db,
+            &state.receipts,
+            user,
+            &code,
+            state.clock.now_ms(),
+        )
+        .await?
+        {
             linked += 1;
         }
     }

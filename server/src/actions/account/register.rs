@@ -42,8 +42,9 @@ pub async fn register(
         address: who.addr,
         user_agent,
         replaces: None,
+        known: None,
     };
-    match sessions::login(&state.db, &attempt, now).await {
+    match sessions::login(&state.db, &state.sign_in, &attempt, now).await {
         Ok(session) => Ok(Some(session)),
         Err(e) => {
             tracing::warn!(error = %e, "a new account could not sign in");

@@ -11,7 +11,7 @@ use app::domain::workflow::{Event, Party};
 
 #[tracing::instrument(skip_all)]
 pub async fn confirm(state: &AppState, who: Caller<'_>, code: &str) -> Result<(), AppError> {
-    let report = report_of(&state.db, code, who.lang).await?;
+    let report = report_of(state, code, who.lang).await?;
     let step = Step::new(report, "confirm", By::Party(Party::Reporter), None)
         .event(Event::ReporterConfirm)
         .entry(

@@ -20,7 +20,7 @@ pub async fn dispute(
     code: &str,
     form: DisputeForm,
 ) -> Result<(), AppError> {
-    let report = report_of(&state.db, code, who.lang).await?;
+    let report = report_of(state, code, who.lang).await?;
     let body = form.parse(who.lang)?;
     let step = Step::new(report, "dispute", By::Party(Party::Reporter), None)
         .event(Event::ReporterDispute)

@@ -16,7 +16,7 @@ pub async fn message(
     code: &str,
     form: MessageForm,
 ) -> Result<(), AppError> {
-    let report = report_of(&state.db, code, who.lang).await?;
+    let report = report_of(state, code, who.lang).await?;
     let body = form.parse(who.lang)?;
     let step = Step::new(report, "reporter_message", By::Party(Party::Reporter), None)
         .extra(Extra::Message {
