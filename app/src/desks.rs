@@ -68,8 +68,12 @@ segment_desk! {
         Reassign = "reassign",
         /// Write to the reporter.
         Message = "messages",
-        /// Reveal who reported (union admins, with a reason).
+        /// Ask to reveal who reported (union admins, with a reason).
         Reveal = "reveal",
+        /// Approve or refuse another admin's request to reveal.
+        DecideReveal = "reveal-decision",
+        /// Open the identity, once another admin approved one's request.
+        OpenReveal = "reveal-open",
     }
 }
 
@@ -190,7 +194,9 @@ impl AdminAction {
 pub enum AccountAction {
     Login,
     Logout,
+    SendCode,
     Register,
+    ResetPassword,
     ChangePassword,
     EndSession,
     LinkReceipts,
@@ -203,7 +209,9 @@ impl AccountAction {
     pub const ALL: &'static [AccountAction] = &[
         AccountAction::Login,
         AccountAction::Logout,
+        AccountAction::SendCode,
         AccountAction::Register,
+        AccountAction::ResetPassword,
         AccountAction::ChangePassword,
         AccountAction::EndSession,
         AccountAction::LinkReceipts,
@@ -217,7 +225,9 @@ impl AccountAction {
         match self {
             AccountAction::Login => "/login",
             AccountAction::Logout => "/logout",
+            AccountAction::SendCode => "/codes",
             AccountAction::Register => "/register",
+            AccountAction::ResetPassword => "/reset",
             AccountAction::ChangePassword => "/me/password",
             AccountAction::EndSession => "/me/sessions/{id}/end",
             AccountAction::LinkReceipts => "/me/receipts",

@@ -11,7 +11,7 @@ use crate::{
         enterprise::{EnterpriseQueuePage, EnterpriseReportPage},
         heat::HeatPage,
         inbox::InboxPage,
-        me::{MePage, RegisterPage},
+        me::{MePage, RegisterPage, ResetPage},
         my_reports::MyReportsPage,
         not_found::NotFound,
         offline::OfflinePage,
@@ -161,6 +161,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts/:id") view=AlertDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=RegisterPage/>
+                    <Route path=path!("/reset") view=ResetPage/>
                     <Route path=path!("/offline") view=OfflinePage/>
                     <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/union") view=UnionQueuePage ssr=SsrMode::Async/>

@@ -350,8 +350,27 @@ pub struct Member {
 pub struct UnionReport {
     pub view: InternalReportView,
     pub may_reveal: bool,
+    /// The requests to reveal the reporter (admins who may reveal only).
+    pub reveal_requests: Vec<RevealRequestView>,
     pub duplicate_candidates: Vec<(Uuid, i64, String)>,
     pub members: Vec<Member>,
+}
+
+/// A request to reveal a report's reporter, as the report page shows it to an admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevealRequestView {
+    pub id: Uuid,
+    pub requested_by_name: String,
+    pub reason: String,
+    pub requested_at: i64,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<i64>,
+    /// `None` while waiting.
+    pub approved: Option<bool>,
+    /// The viewer may approve or refuse it (another admin in scope, while it waits).
+    pub may_decide: bool,
+    /// The viewer may open the identity (they asked; approved, within `REVEAL_OPEN_MS`).
+    pub may_open: bool,
 }
 
 /// A user on the admin's edit page, with the enterprises of their scopes by credit code.

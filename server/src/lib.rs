@@ -12,6 +12,7 @@ pub mod request;
 pub mod routes;
 pub mod security;
 pub mod seed;
+pub mod sms;
 pub mod startup;
 pub mod state;
 pub mod store;

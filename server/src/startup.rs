@@ -153,6 +153,7 @@ impl Application {
             cursor_key: CursorKey::from_secret(&secret_key),
             sign_in: crate::store::sessions::SignInKeys::from_secret(&secret_key),
             receipts,
+            sms: Arc::new(crate::sms::DevGateway::default()),
             deadlines: config.deadlines,
             secure_cookies: config.secure_cookies,
             heat_rules: Arc::new(config.heat.clone()),

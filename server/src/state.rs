@@ -47,6 +47,8 @@ pub struct AppState {
     /// CAP `sender` of the alerts issued here, and the name shown as `senderName`.
     pub alert_sender: String,
     pub alert_sender_name: String,
+    /// Sends text messages (the development gateway until a provider is configured).
+    pub sms: Arc<dyn crate::sms::SmsGateway>,
     /// Sends queued Web Push deliveries (its worker runs with the background jobs).
     pub pusher: Arc<crate::push::Pusher>,
     /// Accept `http://` push endpoints (a push service on the local network, for tests).

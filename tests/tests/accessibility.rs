@@ -175,6 +175,7 @@ async fn every_page_a_worker_opens_has_no_serious_axe_violations() {
         ("/heat?district=410105", 200),
         ("/me", 200),
         ("/register", 200),
+        ("/reset", 200),
         ("/r", 200),
         ("/offline", 200),
         ("/no-such-page", 404),

@@ -108,6 +108,43 @@ async fn a_session_id_is_new_at_every_sign_in_and_a_planted_one_is_worthless() {
     assert!(get_with_token(&app, "/me", &b).await.1.contains("王检查员"));
 }
 
+/// The `Location` of a redirect.
+fn location(res: &reqwest::Response) -> String {
+    res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The text messages sent to a number, waiting until there are at least `n` (they go out in
+/// the background).
+async fn sms_texts(app: &TestApp, to: &str, n: usize) -> Vec<String> {
+    let gateway = app.state.sms.as_dev().expect("the development gateway");
+    for _ in 0..100 {
+        let sent = gateway.sent_to(to);
+        if sent.len() >= n {
+            return sent;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!(
+        "fewer than {n} text messages to {to}: {:?}",
+        gateway.sent_to(to)
+    );
+}
+
+/// The six-digit code in the last text message to a number.
+async fn sms_code(app: &TestApp, to: &str) -> String {
+    let texts = sms_texts(app, to, 1).await;
+    let last = texts.last().unwrap();
+    let digits: Vec<char> = last.chars().collect();
+    digits
+        .windows(6)
+        .find(|w| w.iter().all(char::is_ascii_digit))
+        .map(|w| w.iter().collect())
+        .unwrap_or_else(|| panic!("no code in {last}"))
+}
+
 /// The wait (`Retry-After`, seconds) of a refused sign-in.
 fn retry_after(res: &reqwest::Response) -> u64 {
     res.headers()
@@ -739,7 +776,11 @@ both_backends! {
             let body: serde_json::Value = res.json().await.unwrap();
             codes.push(body["receipt_code"].as_str().unwrap().to_string());
         }
-        let res = phone.post("/register", &[("phone", "139 0000 1111"), ("name", "小李"), ("password", "worker-pass-1"), ("password2", "worker-pass-1")]).await;
+        // The number is proved first: a code by text message.
+        let res = phone.post("/codes", &[("phone", "139 0000 1111"), ("purpose", "register")]).await;
+        assert_eq!(res.status(), 303);
+        let code = sms_code(&app, "13900001111").await;
+        let res = phone.post("/register", &[("phone", "139 0000 1111"), ("code", &code), ("name", "小李"), ("password", "worker-pass-1"), ("password2", "worker-pass-1")]).await;
         assert_eq!(res.status(), 303);
         let (_, me) = phone.text("/me").await;
         assert!(me.contains("小李") && me.contains("职工") && me.contains("账号里还没有报告"), "{me}");
@@ -752,14 +793,90 @@ both_backends! {
         let new_phone = app.visitor();
         assert_eq!(new_phone.sign_in("13900001111", "worker-pass-1").await.status(), 303);
         assert!(new_phone.text("/me").await.1.contains(codes[0].as_str()));
-        // The phone number is taken now.
-        let res = app.visitor().post("/register", &[("phone", "13900001111"), ("password", "another-pass"), ("password2", "another-pass")]).await;
-        assert_eq!(res.status(), 409);
-        assert!(visible_text(&res.text().await.unwrap()).contains("这个手机号已经注册过了"));
+        // A used code does not register again.
+        let res = app.visitor().post("/register", &[("phone", "13900001111"), ("code", &code), ("password", "another-pass"), ("password2", "another-pass")]).await;
+        assert_eq!(res.status(), 422);
+        assert!(visible_text(&res.text().await.unwrap()).contains("验证码不对或已过期"));
         // Bad input: field by field, in Chinese.
         let res = app.visitor().post("/register", &[("phone", "12345"), ("password", "short"), ("password2", "short")]).await;
         assert_eq!(res.status(), 422);
         let text = visible_text(&res.text().await.unwrap());
-        assert!(text.contains("手机号") && text.contains("密码至少 8 位"), "{text}");
+        assert!(text.contains("手机号") && text.contains("验证码是短信里的 6 位数字") && text.contains("密码至少 8 位"), "{text}");
+    }
+
+    async fn whether_a_number_has_an_account_cannot_be_told_from_the_answers(app) {
+        app.people().await;
+        const NOBODY: &str = "13700000002";
+        // Register and reset, for the demo worker's number and for a number nobody has.
+        for purpose in ["register", "reset"] {
+            let (a, b) = (app.visitor(), app.visitor());
+            let ra = a.post("/codes", &[("phone", "13800138000"), ("purpose", purpose)]).await;
+            let rb = b.post("/codes", &[("phone", NOBODY), ("purpose", purpose)]).await;
+            assert_eq!(ra.status(), rb.status(), "{purpose}");
+            let (la, lb) = (location(&ra), location(&rb));
+            assert_eq!(la.replace("13800138000", "#"), lb.replace(NOBODY, "#"), "{purpose}");
+            let (pa, pb) = (a.text(&la).await, b.text(&lb).await);
+            assert_eq!(pa.0, pb.0);
+            assert_eq!(
+                visible_text(&pa.1).replace("138****8000", "#").replace("13800138000", "#"),
+                visible_text(&pb.1).replace("137****0002", "#").replace(NOBODY, "#"),
+                "{purpose}"
+            );
+            // A wrong code: the same field message for both.
+            let form = |n: &'static str| vec![("phone", n), ("code", "000000"), ("password", "some-password-1"), ("password2", "some-password-1")];
+            let path = format!("/{purpose}");
+            let (wa, wb) = (a.post(&path, &form("13800138000")).await, b.post(&path, &form(NOBODY)).await);
+            assert_eq!((wa.status(), wb.status()), (reqwest::StatusCode::UNPROCESSABLE_ENTITY, reqwest::StatusCode::UNPROCESSABLE_ENTITY));
+            let (ta, tb) = (visible_text(&wa.text().await.unwrap()), visible_text(&wb.text().await.unwrap()));
+            assert_eq!(ta.replace("13800138000", "#"), tb.replace(NOBODY, "#"), "{purpose}");
+            assert!(ta.contains("验证码不对或已过期"), "{ta}");
+        }
+        // What the phones received: the owner learns that someone tried; the stranger's number
+        // only gets a registration code.
+        let owner = sms_texts(&app, "13800138000", 1).await;
+        assert!(owner[0].contains("已有账号"), "{owner:?}");
+        assert!(owner.iter().all(|m| !m.contains("注册验证码")), "{owner:?}");
+        let reset = sms_texts(&app, "13800138000", 2).await;
+        assert!(reset[1].contains("重设密码验证码"), "{reset:?}");
+        let nobody = sms_texts(&app, NOBODY, 1).await;
+        assert_eq!(nobody.len(), 1, "no reset code for a number without an account: {nobody:?}");
+        assert!(nobody[0].contains("注册验证码"));
+    }
+
+    async fn a_forgotten_password_is_reset_with_a_code_and_ends_every_session(app) {
+        app.people().await;
+        let old = app.signed_in("13800138000").await;
+        assert_eq!(old.text("/me").await.0, 200);
+        let phone = app.visitor();
+        assert_eq!(phone.post("/codes", &[("phone", "13800138000"), ("purpose", "reset")]).await.status(), 303);
+        let code = sms_code(&app, "13800138000").await;
+        // Asking again at once sends nothing new (the first code stays good).
+        phone.post("/codes", &[("phone", "13800138000"), ("purpose", "reset")]).await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert_eq!(sms_texts(&app, "13800138000", 1).await.len(), 1);
+        let res = phone.post("/reset", &[("phone", "13800138000"), ("code", &code), ("password", "brand-new-pass"), ("password2", "brand-new-pass")]).await;
+        assert_eq!(res.status(), 303);
+        assert!(phone.text("/me").await.1.contains("退出登录"), "signed in");
+        assert!(!old.text("/me").await.1.contains("退出登录"), "the other session ended");
+        assert_eq!(app.visitor().sign_in("13800138000", DEMO_PASSWORD).await.status(), 401);
+        assert_eq!(app.visitor().sign_in("13800138000", "brand-new-pass").await.status(), 303);
+        let admin = app.signed_in("admin").await;
+        assert!(admin.text("/admin/audit").await.1.contains("password_reset"));
+    }
+
+    async fn a_code_allows_five_tries(app) {
+        let phone = app.visitor();
+        phone.post("/codes", &[("phone", "13700000003"), ("purpose", "register")]).await;
+        let code = sms_code(&app, "13700000003").await;
+        let wrong = if code == "111111" { "222222" } else { "111111" };
+        let form = |c: &str| vec![("phone", "13700000003".to_string()), ("code", c.to_string()), ("password", "worker-pass-9".to_string()), ("password2", "worker-pass-9".to_string())];
+        for _ in 0..5 {
+            let f = form(wrong);
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            assert_eq!(phone.post("/register", &f).await.status(), 422);
+        }
+        let f = form(&code);
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(phone.post("/register", &f).await.status(), 422, "the code is used up");
     }
 }

@@ -184,16 +184,18 @@ both_backends! {
         assert!(csv.contains("设专人看管塔吊"), "the export has the reports: {csv}");
     }
 
-    async fn revealing_the_reporter_takes_an_admin_a_reason_and_leaves_a_trace(app) {
+    async fn revealing_the_reporter_takes_two_admins_a_reason_and_tells_the_reporter(app) {
         let people = app.people().await;
         let report = app.file(people.officer_enterprise, true).await;
         let inspector = app.signed_in("inspector").await;
         let district = app.signed_in("jinshui-admin").await;
+        let city = app.signed_in("admin").await;
         let other_district = app.signed_in("inspector-zhongyuan").await;
-        let path = format!("/union/reports/{}/reveal", report.id);
+        let page_of = format!("/union/reports/{}", report.id);
+        let path = format!("{page_of}/reveal");
 
         // The inspector sees that the reporter gave a name, not the name.
-        let (_, page) = inspector.text(&format!("/union/reports/{}", report.id)).await;
+        let (_, page) = inspector.text(&page_of).await;
         assert!(page.contains("实名（需管理员查看）") && !page.contains(REPORTER_NAME), "{page}");
         let res = inspector.post(&path, &[("reason", "移交12350核实")]).await;
         assert_eq!(res.status(), 403);
@@ -202,17 +204,43 @@ both_backends! {
         let res = district.post(&path, &[("reason", "")]).await;
         assert_eq!(res.status(), 422);
         assert!(visible_text(&res.text().await.unwrap()).contains("请写明查看举报人身份的原因"));
+        // Asking shows nothing yet.
         let res = district.post(&path, &[("reason", "移交12350举报热线核实")]).await;
+        assert_eq!(res.status(), 303);
+        let (_, page) = district.text(&page_of).await;
+        assert!(!page.contains(REPORTER_NAME) && page.contains("等待另一位管理员批准"), "{page}");
+        let (_, union) = city.json(&format!("/api/v1/reports/{}", report.id)).await;
+        let request = union["reveal_requests"][0]["id"].as_str().unwrap().to_string();
+        assert_eq!(union["reveal_requests"][0]["may_decide"], true, "{union}");
+        // The one who asked can neither approve it nor open it.
+        let approve = [("request", request.as_str()), ("decision", "approve")];
+        let res = district.post(&format!("{page_of}/reveal-decision"), &approve).await;
+        assert_eq!(res.status(), 403);
+        assert!(visible_text(&res.text().await.unwrap()).contains("申请人不能批准自己的申请"));
+        let open = [("request", request.as_str())];
+        assert_eq!(district.post(&format!("{page_of}/reveal-open"), &open).await.status(), 403);
+        // A second admin approves; the receipt page tells the reporter to whom and why.
+        assert_eq!(city.post(&format!("{page_of}/reveal-decision"), &approve).await.status(), 303);
+        assert_eq!(city.post(&format!("{page_of}/reveal-decision"), &approve).await.status(), 409, "decided once");
+        let (_, receipt) = app.visitor().text(&format!("/r/{}", report.code.replace('-', ""))).await;
+        let receipt = visible_text(&receipt);
+        assert!(receipt.contains("您的身份信息向工会的") && receipt.contains("移交12350举报热线核实"), "{receipt}");
+        // The approver does not see it; the one who asked does, once opened.
+        assert_eq!(city.post(&format!("{page_of}/reveal-open"), &open).await.status(), 403);
+        let res = district.post(&format!("{page_of}/reveal-open"), &open).await;
         assert_eq!(res.status(), 200);
         assert_eq!(res.headers().get("cache-control").unwrap(), "no-store");
         let shown = visible_text(&res.text().await.unwrap());
         assert!(shown.contains(REPORTER_NAME) && shown.contains(REPORTER_PHONE), "{shown}");
         // Not stored on the page afterwards; on the timeline, who and why.
-        let (_, page) = district.text(&format!("/union/reports/{}", report.id)).await;
+        let (_, page) = district.text(&page_of).await;
         assert!(!page.contains(REPORTER_NAME), "{page}");
         assert!(page.contains("管理员查看了举报人身份：移交12350举报热线核实"), "{page}");
-        let (_, log) = district.text("/admin/audit").await;
-        assert!(log.contains("identity_revealed") && log.contains("移交12350举报热线核实"), "{log}");
+        let (_, log) = city.text("/admin/audit").await;
+        for action in ["identity_reveal_requested", "identity_reveal_approved", "identity_revealed"] {
+            assert!(log.contains(action), "{action}: {log}");
+        }
+        assert!(log.contains("移交12350举报热线核实"), "{log}");
         assert!(!log.contains(REPORTER_NAME) && !log.contains(REPORTER_PHONE), "the audit log keeps who looked, not what they saw");
         // The enterprise, once noticed, sees none of it.
         inspector.act(&format!("/union/reports/{}/grade", report.id), &[("grade", "ordinary")]).await;

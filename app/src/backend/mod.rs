@@ -17,6 +17,7 @@ pub mod queries;
 pub mod ratelimit;
 pub mod receipts;
 pub mod reports;
+pub mod reveals;
 pub mod users;
 
 pub use db::{now_ms, Backend, BeginWrite, Db, DbError};

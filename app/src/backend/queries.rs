@@ -145,6 +145,7 @@ pub async fn union_report(
     actor: Option<&Actor>,
     id: Uuid,
     lang: Lang,
+    now: i64,
 ) -> Result<Access<UnionReport>, sqlx::Error> {
     let Some(facts) = cases::facts(db, id).await? else {
         return Ok(Access::NotFound);
@@ -160,9 +161,20 @@ pub async fn union_report(
     };
     let may_reveal = decide(actor, Action::RevealIdentity, &Object::Report(&facts)).allowed();
     let members = super::assign::possible_holders(db, &facts.district, facts.enterprise).await?;
+    let reveal_requests = if may_reveal {
+        let viewer = actor.map(|a| a.user_id);
+        super::reveals::of_report(db, id)
+            .await?
+            .iter()
+            .map(|r| r.view(viewer, may_reveal, now))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Access::Ok(UnionReport {
         view,
         may_reveal,
+        reveal_requests,
         duplicate_candidates: cases::duplicate_candidates(db, id).await?,
         members: members
             .into_iter()

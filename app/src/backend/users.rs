@@ -169,6 +169,19 @@ pub async fn account(db: &Db, user: Uuid) -> Result<Option<Account>, sqlx::Error
     }))
 }
 
+/// The account a phone number signs in to, if any.
+pub async fn id_by_phone(
+    db: &Db,
+    phone: &crate::domain::phone::PhoneNumber,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT id FROM users WHERE phone = $1"
+    )
+    .bind(phone.as_str())
+    .fetch_optional(pool)
+    .await)
+}
+
 /// The receipt codes (`XXXX-XXXX-XXX`) of reports linked to an account, with category and
 /// submission time, newest first.
 pub async fn linked_receipts(

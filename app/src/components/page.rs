@@ -154,6 +154,7 @@ pub fn LoginForm() -> impl IntoView {
                 <input type="password" name="password" autocomplete="current-password" required/>
             </label>
             <button type="submit" class="button">{t.login_submit()}</button>
+            <p class="hint"><a href=AccountAction::ResetPassword.url("")>{t.account_forgot()}</a></p>
         </form>
     }
 }

@@ -10,8 +10,8 @@ use crate::{
         receipts::LinkDeviceReceipts,
     },
     desks::AccountAction,
-    domain::policy::Role,
-    i18n::{use_lang, Lang},
+    domain::{forms::account::CodePurpose, phone::PhoneNumber, policy::Role},
+    i18n::{fill, use_lang, Lang},
     views::Account,
 };
 use leptos::prelude::*;
@@ -331,39 +331,128 @@ fn short_agent(agent: &str) -> String {
     format!("{browser} · {system}")
 }
 
-/// 注册: a worker's account with their phone number.
+/// The number a code was just sent to (the page's query), or the one typed before a refusal.
+fn code_phone(feedback: &crate::access::Feedback) -> (bool, String) {
+    let q = leptos_router::hooks::use_query_map().read_untracked();
+    let sent = q.get("sent").is_some() && feedback.error.is_none();
+    let phone = feedback
+        .values
+        .get("phone")
+        .cloned()
+        .or_else(|| q.get("phone"))
+        .unwrap_or_default();
+    (sent, phone)
+}
+
+/// Step 1 of registering or resetting: the number, and 获取验证码 (the answer is the same whether
+/// or not the number has an account).
+fn code_step(purpose: CodePurpose, lang: Lang) -> impl IntoView {
+    let t = lang.tr();
+    let feedback = use_feedback();
+    let (sent, phone) = code_phone(&feedback);
+    let what = match purpose {
+        CodePurpose::Register => t.account_code_what_register(),
+        CodePurpose::Reset => t.account_code_what_reset(),
+    };
+    let masked = PhoneNumber::parse(&phone)
+        .map(|p| p.masked())
+        .unwrap_or_default();
+    view! {
+        {sent.then(|| view! {
+            <p class="success" role="status">{fill(t.account_code_sent(), &[("what", &what), ("phone", &masked)])}</p>
+        })}
+        <form class="card form" method="post" action=AccountAction::SendCode.url("")>
+            <input type="hidden" name="purpose" value=purpose.as_str()/>
+            <label class="field">
+                <span>{t.register_phone()}</span>
+                <input type="tel" name="phone" autocomplete="tel" inputmode="tel" required value=phone.clone()/>
+                {field_error(&feedback, "phone")}
+            </label>
+            <button type="submit" class="button secondary">{t.account_code_send()}</button>
+        </form>
+    }
+}
+
+/// Step 2's number and code fields.
+fn number_and_code(lang: Lang) -> impl IntoView {
+    let t = lang.tr();
+    let feedback = use_feedback();
+    let (_, phone) = code_phone(&feedback);
+    view! {
+        <h2>{t.account_code_step()}</h2>
+        <label class="field">
+            <span>{t.register_phone()}</span>
+            <input type="tel" name="phone" autocomplete="tel" inputmode="tel" required value=phone/>
+        </label>
+        <label class="field">
+            <span>{t.account_code()}</span>
+            <input type="text" name="code" autocomplete="one-time-code" inputmode="numeric"
+                pattern="[0-9 ]*" maxlength="8" required value=feedback.value("code")/>
+            {field_error(&feedback, "code")}
+        </label>
+    }
+}
+
+/// The new password twice.
+fn new_password_fields(lang: Lang) -> impl IntoView {
+    let t = lang.tr();
+    let feedback = use_feedback();
+    view! {
+        <label class="field">
+            <span>{t.account_new_password()}</span>
+            <input type="password" name="password" autocomplete="new-password" required minlength="8"/>
+            {field_error(&feedback, "password")}
+        </label>
+        <label class="field">
+            <span>{t.account_new_password_again()}</span>
+            <input type="password" name="password2" autocomplete="new-password" required minlength="8"/>
+            {field_error(&feedback, "password2")}
+        </label>
+    }
+}
+
+/// 注册: a worker's account with their phone number, proved by a code sent to it.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let t = use_lang().tr();
+    let lang = use_lang();
+    let t = lang.tr();
     let feedback = use_feedback();
     view! {
         <Title text=t.register_title()/>
         <h1>{t.register_title()}</h1>
         <p class="lead">{t.register_intro()}</p>
         <FormOutcome/>
+        {code_step(CodePurpose::Register, lang)}
         <form class="card form" method="post" action=AccountAction::Register.url("")>
-            <label class="field">
-                <span>{t.register_phone()}</span>
-                <input type="tel" name="phone" autocomplete="tel" inputmode="tel" required value=feedback.value("phone")/>
-                {field_error(&feedback, "phone")}
-            </label>
+            {number_and_code(lang)}
             <label class="field">
                 <span>{t.register_name()}</span>
                 <input type="text" name="name" autocomplete="name" maxlength="20" value=feedback.value("name")/>
                 {field_error(&feedback, "name")}
             </label>
-            <label class="field">
-                <span>{t.account_new_password()}</span>
-                <input type="password" name="password" autocomplete="new-password" required minlength="8"/>
-                {field_error(&feedback, "password")}
-            </label>
-            <label class="field">
-                <span>{t.account_new_password_again()}</span>
-                <input type="password" name="password2" autocomplete="new-password" required minlength="8"/>
-                {field_error(&feedback, "password2")}
-            </label>
+            {new_password_fields(lang)}
             <p class="hint">{t.register_privacy()}</p>
             <button type="submit" class="button">{t.register_submit()}</button>
+        </form>
+        <p><a href="/me">{t.register_have_account()}</a></p>
+    }
+}
+
+/// 重设密码: a new password for the account of a phone number, proved by a code sent to it.
+#[component]
+pub fn ResetPage() -> impl IntoView {
+    let lang = use_lang();
+    let t = lang.tr();
+    view! {
+        <Title text=t.account_reset_title()/>
+        <h1>{t.account_reset_title()}</h1>
+        <p class="lead">{t.account_reset_intro()}</p>
+        <FormOutcome/>
+        {code_step(CodePurpose::Reset, lang)}
+        <form class="card form" method="post" action=AccountAction::ResetPassword.url("")>
+            {number_and_code(lang)}
+            {new_password_fields(lang)}
+            <button type="submit" class="button">{t.account_reset_submit()}</button>
         </form>
         <p><a href="/me">{t.register_have_account()}</a></p>
     }

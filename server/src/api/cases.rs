@@ -73,7 +73,14 @@ pub async fn union_report(
     Path(id): Path<Uuid>,
 ) -> Response {
     answer(
-        queries::union_report(&state.db, current.actor.as_ref(), id, lang).await,
+        queries::union_report(
+            &state.db,
+            current.actor.as_ref(),
+            id,
+            lang,
+            state.clock.now_ms(),
+        )
+        .await,
         lang,
     )
 }

@@ -15,7 +15,7 @@ use app::{
         cookie_value, CurrentUser, KNOWN_DEVICE_COOKIE, KNOWN_DEVICE_MS, SESSION_ABSOLUTE_MS,
         SESSION_COOKIE,
     },
-    domain::forms::account::{LinkForm, NextForm},
+    domain::forms::account::{CodeForm, CodePurpose, LinkForm, NextForm},
 };
 use axum::{
     extract::{Path, Request, State},
@@ -30,6 +30,8 @@ use uuid::Uuid;
 const ACCOUNT_PAGE: &str = "/me";
 /// The registration form's page.
 const REGISTER_PAGE: &str = "/register";
+/// The password reset's page.
+const RESET_PAGE: &str = "/reset";
 
 fn session_cookie(state: &AppState, token: &str, max_age_ms: i64) -> String {
     format!(
@@ -138,6 +140,44 @@ pub async fn register(State(state): State<AppState>, req: Request) -> Response {
         Ok(Some(session)) => signed_in(&state, &format!("{ACCOUNT_PAGE}?ok=registered"), &session),
         Ok(None) => see(ACCOUNT_PAGE),
         Err(e) => posted.failed(&state, REGISTER_PAGE, e).await,
+    }
+}
+
+/// `POST /codes`: a one-time code to a phone number; back to the registration or reset page with
+/// the number filled in (the same answer whether or not the number has an account).
+pub async fn send_code(State(state): State<AppState>, req: Request) -> Response {
+    let posted = read_or_answer!(req);
+    let who = posted.caller();
+    match posted.with(|f| account::send_code(&state, who, f)).await {
+        Ok(asked) => see(&format!(
+            "{}?sent=1&phone={}",
+            asked.purpose.page(),
+            asked.phone.as_str()
+        )),
+        Err(e) => {
+            let page = posted
+                .form::<CodeForm>()
+                .ok()
+                .and_then(|f| f.purpose.as_deref().and_then(CodePurpose::parse))
+                .unwrap_or(CodePurpose::Register)
+                .page();
+            posted.failed(&state, page, e).await
+        }
+    }
+}
+
+/// `POST /reset`: the phone number, the code sent to it, the new password twice.
+pub async fn reset_password(State(state): State<AppState>, req: Request) -> Response {
+    let posted = read_or_answer!(req);
+    let who = posted.caller();
+    let agent = user_agent(&posted);
+    match posted
+        .with(|f| account::reset_password(&state, who, agent, f))
+        .await
+    {
+        Ok(Some(session)) => signed_in(&state, &format!("{ACCOUNT_PAGE}?ok=reset"), &session),
+        Ok(None) => see(ACCOUNT_PAGE),
+        Err(e) => posted.failed(&state, RESET_PAGE, e).await,
     }
 }
 

@@ -43,8 +43,18 @@ pub fn form_routes() -> Vec<RouteEntry> {
         ("POST", AccountAction::Logout.route(), post(account::logout)),
         (
             "POST",
+            AccountAction::SendCode.route(),
+            post(account::send_code),
+        ),
+        (
+            "POST",
             AccountAction::Register.route(),
             post(account::register),
+        ),
+        (
+            "POST",
+            AccountAction::ResetPassword.route(),
+            post(account::reset_password),
         ),
         (
             "POST",

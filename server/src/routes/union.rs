@@ -41,8 +41,19 @@ pub async fn action(
         }
         UnionAction::Reassign => posted.with(|f| union::reassign(&state, who, id, f)).await,
         UnionAction::Message => posted.with(|f| union::message(&state, who, id, f)).await,
-        UnionAction::Reveal => {
-            let revealed = posted.with(|f| union::reveal(&state, who, id, f)).await;
+        UnionAction::Reveal => posted
+            .with(|f| union::reveal(&state, who, id, f))
+            .await
+            .map(|_| ()),
+        UnionAction::DecideReveal => {
+            posted
+                .with(|f| union::decide_reveal(&state, who, id, f))
+                .await
+        }
+        UnionAction::OpenReveal => {
+            let revealed = posted
+                .with(|f| union::open_reveal(&state, who, id, f))
+                .await;
             return match revealed {
                 // The report page showing who reported: never cached.
                 Ok(identity) => {

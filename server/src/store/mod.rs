@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod codes;
 pub mod directory;
 pub mod feeds;
 pub mod notifications;

@@ -143,6 +143,19 @@ pub enum Extra {
         address: String,
         detail: String,
     },
+    /// A request to reveal the reporter (the step's actor asks), with its audit entry.
+    RevealRequest {
+        id: Uuid,
+        reason: String,
+        address: String,
+    },
+    /// Another admin's decision on a waiting reveal request, with its audit entry. Refused when
+    /// the request is not waiting, or the actor is the one who asked.
+    RevealDecision {
+        request: Uuid,
+        approved: bool,
+        address: String,
+    },
 }
 
 /// Whom a notification of a step goes to, resolved inside the step's transaction.
@@ -588,6 +601,68 @@ pub async fn record(
                     subject_id: Some(step.report.to_string()),
                     address,
                     detail: detail.clone(),
+                };
+                audit_row!(tx, &entry);
+            }
+            Extra::RevealRequest {
+                id,
+                reason,
+                address,
+            } => {
+                sqlx::query(
+                    "INSERT INTO reveal_requests (id, report_id, requested_by, reason, requested_at)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(step.report)
+                .bind(step.actor)
+                .bind(reason)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let entry = crate::store::audit::Entry {
+                    at: now,
+                    actor: step.actor,
+                    action: "identity_reveal_requested",
+                    subject_type: Some("report"),
+                    subject_id: Some(step.report.to_string()),
+                    address,
+                    detail: serde_json::json!({ "request": id, "reason": reason }).to_string(),
+                };
+                audit_row!(tx, &entry);
+            }
+            Extra::RevealDecision {
+                request,
+                approved,
+                address,
+            } => {
+                let decided = sqlx::query(
+                    "UPDATE reveal_requests SET decided_by = $1, decided_at = $2, approved = $3
+                     WHERE id = $4 AND report_id = $5 AND decided_by IS NULL AND requested_by <> $1",
+                )
+                .bind(step.actor)
+                .bind(now)
+                .bind(*approved)
+                .bind(request)
+                .bind(step.report)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if decided == 0 {
+                    return Err(AppError::conflict(t.reveal_not_waiting()));
+                }
+                let entry = crate::store::audit::Entry {
+                    at: now,
+                    actor: step.actor,
+                    action: if *approved {
+                        "identity_reveal_approved"
+                    } else {
+                        "identity_reveal_refused"
+                    },
+                    subject_type: Some("report"),
+                    subject_id: Some(step.report.to_string()),
+                    address,
+                    detail: serde_json::json!({ "request": request }).to_string(),
                 };
                 audit_row!(tx, &entry);
             }

@@ -355,6 +355,52 @@ pub async fn change_password(
     Ok(())
 }
 
+/// Sets a new password for the account of a phone number (who proved they hold it), ending every
+/// session of it. `None`: no account has this number.
+#[tracing::instrument(skip_all)]
+pub async fn reset_password(
+    db: &Db,
+    phone: &app::domain::phone::PhoneNumber,
+    new: &str,
+    address: &str,
+    now: i64,
+) -> Result<Option<Uuid>, UserError> {
+    if new.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(UserError::PasswordTooShort);
+    }
+    let Some(user) = app::backend::users::id_by_phone(db, phone).await? else {
+        return Ok(None);
+    };
+    let new_hash = hash_password(new)?;
+    let entry = Entry {
+        at: now,
+        actor: Some(user),
+        action: "password_reset",
+        subject_type: Some("user"),
+        subject_id: Some(user.to_string()),
+        address,
+        detail: String::new(),
+    };
+    db_run!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2 WHERE id = $3",
+        )
+        .bind(&new_hash)
+        .bind(now)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        audit_row!(tx, &entry);
+        tx.commit().await?;
+    });
+    Ok(Some(user))
+}
+
 /// Links a report to a worker's account (they hold its receipt code). Returns whether a report
 /// was found. After linking, the union can see this account reported it; the enterprise never.
 #[tracing::instrument(skip_all, fields(user = %user))]

@@ -366,6 +366,51 @@ impl RevealForm {
     }
 }
 
+/// `POST …/reveal-decision`: another admin's answer to a request to reveal.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RevealDecisionForm {
+    pub request: Option<String>,
+    /// `approve` or `refuse`.
+    pub decision: Option<String>,
+}
+
+impl RevealDecisionForm {
+    /// The request, and whether it is approved.
+    pub fn parse(&self, lang: Lang) -> Result<(Uuid, bool), Vec<FieldError>> {
+        let request = self
+            .request
+            .as_deref()
+            .and_then(|r| Uuid::parse_str(r.trim()).ok());
+        let approved = match self.decision.as_deref() {
+            Some("approve") => Some(true),
+            Some("refuse") => Some(false),
+            _ => None,
+        };
+        match (request, approved) {
+            (Some(r), Some(a)) => Ok((r, a)),
+            _ => Err(vec![FieldError::new(
+                "decision",
+                lang.tr().reveal_decision_required(),
+            )]),
+        }
+    }
+}
+
+/// `POST …/reveal-open`: the approved request whose identity to open.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RevealOpenForm {
+    pub request: Option<String>,
+}
+
+impl RevealOpenForm {
+    pub fn parse(&self, lang: Lang) -> Result<Uuid, Vec<FieldError>> {
+        self.request
+            .as_deref()
+            .and_then(|r| Uuid::parse_str(r.trim()).ok())
+            .ok_or_else(|| vec![FieldError::new("request", lang.tr().reveal_not_waiting())])
+    }
+}
+
 /// A note for the timeline: `label` alone, or `label：note`.
 pub fn labelled(label: &str, note: Option<&str>) -> String {
     match note {

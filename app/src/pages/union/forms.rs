@@ -2,14 +2,14 @@
 //! it, each posting to its [`UnionAction`]; the field limits are the domain's.
 
 use crate::{
-    components::page::{date_of, field_error, use_feedback},
+    components::page::{date_of, field_error, use_feedback, when},
     desks::UnionAction,
     domain::{
         forms::union::{MAX_LONG, MAX_NOTE_CHARS, MAX_SHORT},
         report::ReportState,
         workflow::{transition, Event, Party},
     },
-    i18n::Lang,
+    i18n::{fill, Lang},
     views::UnionReport,
 };
 use leptos::prelude::*;
@@ -211,13 +211,54 @@ pub(super) fn actions(r: &UnionReport, default_deadline: i64, lang: Lang) -> imp
     }
 }
 
-pub(super) fn reveal_form(id: Uuid, lang: Lang) -> impl IntoView {
+pub(super) fn reveal_form(
+    id: Uuid,
+    requests: &[crate::views::RevealRequestView],
+    lang: Lang,
+) -> impl IntoView {
     let t = lang.tr();
     let feedback = use_feedback();
+    let listed = (!requests.is_empty()).then(|| {
+        view! {
+            <h3>{t.reveal_requests()}</h3>
+            <ul class="reveal-requests">
+                {requests.iter().map(|q| {
+                    let request = q.id.to_string();
+                    let status = match (q.approved, q.decided_by_name.clone()) {
+                        (Some(true), Some(who)) => fill(t.reveal_approved_by(), &[("who", &who)]),
+                        (Some(false), Some(who)) => fill(t.reveal_refused_by(), &[("who", &who)]),
+                        _ => t.reveal_waiting().to_string(),
+                    };
+                    view! {
+                        <li class="reveal-request" data-request=request.clone()>
+                            <p>{fill(t.reveal_asked(), &[("who", &q.requested_by_name), ("reason", &q.reason)])}
+                                " · "{when(q.requested_at)}</p>
+                            <p class="status">{status}</p>
+                            {q.may_decide.then(|| view! {
+                                <form class="inline" method="post" action=UnionAction::DecideReveal.url(id)>
+                                    <input type="hidden" name="request" value=request.clone()/>
+                                    <button type="submit" name="decision" value="approve" class="button danger small">{t.reveal_approve()}</button>
+                                    " "
+                                    <button type="submit" name="decision" value="refuse" class="button secondary small">{t.reveal_refuse()}</button>
+                                </form>
+                            })}
+                            {q.may_open.then(|| view! {
+                                <form class="inline" method="post" action=UnionAction::OpenReveal.url(id)>
+                                    <input type="hidden" name="request" value=request.clone()/>
+                                    <button type="submit" class="button danger small">{t.reveal_open()}</button>
+                                </form>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+    });
     view! {
-        <details class="card reveal">
+        <details class="card reveal" open=!requests.is_empty()>
             <summary>{t.reveal_title()}</summary>
             <p class="hint">{t.reveal_warning()}</p>
+            {listed}
             <form class="form" method="post" action=UnionAction::Reveal.url(id)>
                 <label class="field">
                     <span>{t.reveal_reason()}</span>

@@ -35,7 +35,7 @@ pub async fn load_union_report(id: Uuid, lang: Lang) -> Result<Access<UnionCase>
         domain::{deadlines::Deadlines, workflow::Grade},
     };
     let deadlines = use_context::<Deadlines>().unwrap_or_default();
-    let access = queries::union_report(&db()?, actor().as_ref(), id, lang)
+    let access = queries::union_report(&db()?, actor().as_ref(), id, lang, now())
         .await
         .map_err(internal)?;
     Ok(access.map(|report| {
@@ -194,6 +194,6 @@ fn report_view(page: UnionCase, lang: Lang) -> impl IntoView {
             {timeline(v.timeline.clone(), lang)}
         </section>
 
-        {r.may_reveal.then(|| reveal_form(id, lang))}
+        {r.may_reveal.then(|| reveal_form(id, &r.reveal_requests, lang))}
     }
 }

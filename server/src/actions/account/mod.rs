@@ -1,4 +1,5 @@
-//! One's own account: signing in and out, registering as a worker, changing one's password,
+//! One's own account: signing in and out, registering as a worker (with a code sent to the
+//! phone), resetting a forgotten password the same way, changing one's password,
 //! ending a session on another device, linking the receipts kept on a phone, and marking inbox
 //! notices read.
 
@@ -9,6 +10,8 @@ mod login;
 mod logout;
 mod mark_read;
 mod register;
+mod reset_password;
+mod send_code;
 
 pub use change_password::change_password;
 pub use end_session::end_session;
@@ -17,6 +20,8 @@ pub use login::login;
 pub use logout::logout;
 pub use mark_read::mark_read;
 pub use register::register;
+pub use reset_password::reset_password;
+pub use send_code::send_code;
 
 use super::Caller;
 use crate::error::{allow, AppError};

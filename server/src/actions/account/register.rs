@@ -1,5 +1,6 @@
-//! `register`: a worker makes an account with their phone number and a password, and is signed
-//! in with it.
+//! `register`: a worker makes an account with their phone number (proved by the code sent to
+//! it) and a password, and is signed in with it. A wrong code, and a number that already has an
+//! account (no code was sent to it), get the same answer.
 
 use super::limited;
 use crate::{
@@ -7,11 +8,15 @@ use crate::{
     error::AppError,
     state::AppState,
     store::{
+        codes::{self, Purpose},
         sessions::{self, Attempt, NewSession},
         users::{self, UserError},
     },
 };
-use app::domain::{forms::account::RegisterForm, report::FieldError};
+use app::domain::{
+    forms::account::{RegisterForm, Registration},
+    report::FieldError,
+};
 
 /// The new account's session (`None` if signing in failed after the account was made: the
 /// worker then signs in by hand).
@@ -24,15 +29,27 @@ pub async fn register(
 ) -> Result<Option<NewSession>, AppError> {
     limited(state, who)?;
     let t = who.lang.tr();
-    let new = form.parse(who.lang)?;
+    let Registration { user: new, code } = form.parse(who.lang)?;
     let now = state.clock.now_ms();
+    let wrong_code = || AppError::invalid(vec![FieldError::new("code", t.account_code_wrong())]);
+    let phone = new.phone.clone().ok_or_else(wrong_code)?;
+    if !codes::take(
+        &state.db,
+        &state.sign_in.counters,
+        Purpose::Register,
+        &phone,
+        &code,
+        now,
+    )
+    .await?
+    {
+        return Err(wrong_code());
+    }
     users::create(&state.db, &new, None, who.addr, now)
         .await
         .map_err(|e| match e {
-            UserError::Taken(_) => AppError::Conflict {
-                message: t.api_check_fields().to_string(),
-                fields: vec![FieldError::new("phone", t.account_phone_taken())],
-            },
+            // Registered in the meantime: answered like any wrong code.
+            UserError::Taken(_) => wrong_code(),
             e => e.into(),
         })?;
     let phone = new.phone.as_ref().map(|p| p.as_str()).unwrap_or_default();

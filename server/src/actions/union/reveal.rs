@@ -1,5 +1,7 @@
-//! `reveal`: a union admin opens the reporter's sealed name and phone, with a written reason
-//! that goes into the audit log and onto the union-only timeline in the same transaction.
+//! `reveal`: a union admin asks to see who reported, with a written reason. Nobody sees the
+//! identity yet: another admin must approve (`decide_reveal`), then the one who asked may open it
+//! (`open_reveal`). The request is on the union-only timeline and in the audit log, in one
+//! transaction.
 
 use crate::{
     actions::{authorize, rec, Caller},
@@ -7,57 +9,30 @@ use crate::{
     state::AppState,
     store::steps::{self, By, Extra, Step, Visibility},
 };
-use app::{
-    backend::reports,
-    domain::{forms::union::RevealForm, policy::Action},
-};
+use app::domain::{forms::union::RevealForm, policy::Action};
 use uuid::Uuid;
 
-/// Who reported, as the reveal shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Identity {
-    Named { name: String, phone: String },
-    Anonymous,
-}
-
+/// Returns the request's id.
 #[tracing::instrument(skip_all, fields(report = %report))]
 pub async fn reveal(
     state: &AppState,
     who: Caller<'_>,
     report: Uuid,
     form: RevealForm,
-) -> Result<Identity, AppError> {
+) -> Result<Uuid, AppError> {
     authorize(&state.db, who.actor, Action::RevealIdentity, report).await?;
     let reason = form.parse(who.lang)?;
-    let open = |sealed: &str| {
-        state
-            .identity
-            .open(sealed)
-            .ok_or_else(|| AppError::internal("a reporter's identity does not open with this key"))
-    };
-    let identity = match reports::sealed_reporter(&state.db, report).await? {
-        Some((name, phone)) => Identity::Named {
-            name: open(&name)?,
-            phone: open(&phone)?,
-        },
-        None => Identity::Anonymous,
-    };
-    let detail = serde_json::json!({
-        "reason": reason,
-        "named": matches!(identity, Identity::Named { .. }),
-    })
-    .to_string();
-    let step = Step::new(report, "reveal", By::Admin, who.user_id())
+    let id = Uuid::new_v4();
+    let step = Step::new(report, "reveal_requested", By::Admin, who.user_id())
         .entry(
-            format!("{}：{reason}", rec().reveal_timeline()),
+            format!("{}：{reason}", rec().reveal_requested_timeline()),
             Visibility::Union,
         )
-        .extra(Extra::Audit {
-            action: "identity_revealed",
+        .extra(Extra::RevealRequest {
+            id,
+            reason,
             address: who.addr.to_string(),
-            detail,
         });
     steps::record(&state.db, &step, state.clock.now_ms(), who.lang).await?;
-    tracing::info!("reporter identity revealed by a union admin");
-    Ok(identity)
+    Ok(id)
 }

@@ -1,0 +1,65 @@
+//! `reset_password`: a worker who forgot their password proves they hold the phone (the code
+//! sent to it) and sets a new one; every session of the account ends and this browser is signed
+//! in. A wrong code, and a number without an account (no code was sent), get the same answer.
+
+use super::limited;
+use crate::{
+    actions::Caller,
+    error::AppError,
+    state::AppState,
+    store::{
+        codes::{self, Purpose},
+        sessions::{self, Attempt, NewSession},
+        users,
+    },
+};
+use app::domain::{forms::account::ResetForm, report::FieldError};
+
+#[tracing::instrument(skip_all)]
+pub async fn reset_password(
+    state: &AppState,
+    who: Caller<'_>,
+    user_agent: &str,
+    form: ResetForm,
+) -> Result<Option<NewSession>, AppError> {
+    limited(state, who)?;
+    let t = who.lang.tr();
+    let reset = form.parse(who.lang)?;
+    let now = state.clock.now_ms();
+    let wrong_code = || AppError::invalid(vec![FieldError::new("code", t.account_code_wrong())]);
+    let key = &state.sign_in.counters;
+    if !codes::take(
+        &state.db,
+        key,
+        Purpose::Reset,
+        &reset.phone,
+        &reset.code,
+        now,
+    )
+    .await?
+    {
+        return Err(wrong_code());
+    }
+    let password = reset.password.expose();
+    if users::reset_password(&state.db, &reset.phone, password, who.addr, now)
+        .await?
+        .is_none()
+    {
+        return Err(wrong_code());
+    }
+    let attempt = Attempt {
+        login: reset.phone.as_str(),
+        password,
+        address: who.addr,
+        user_agent,
+        replaces: None,
+        known: None,
+    };
+    match sessions::login(&state.db, &state.sign_in, &attempt, now).await {
+        Ok(session) => Ok(Some(session)),
+        Err(e) => {
+            tracing::warn!(error = %e, "an account could not sign in after its reset");
+            Ok(None)
+        }
+    }
+}
