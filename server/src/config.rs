@@ -232,6 +232,11 @@ pub struct Settings {
     #[arg(long, env = "SAFESNAP_ESCALATE_CITY_DAYS", default_value_t = Deadlines::default().escalate_city_days, global = true)]
     pub escalate_city_days: u32,
 
+    /// Days after a report closes before the reporter's identity, the account link, the photo
+    /// evidence and the original photos are deleted (0 keeps them for ever).
+    #[arg(long, env = "SAFESNAP_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS, global = true)]
+    pub retention_days: u32,
+
     /// Seconds between runs of the background jobs (confirmation timeouts, escalations);
     /// 0 turns them off in this process.
     #[arg(
@@ -390,6 +395,10 @@ fn first_line(s: &str) -> String {
         .to_string()
 }
 
+/// Days a closed report keeps its reporter's identity and evidence.
+pub const DEFAULT_RETENTION_DAYS: u32 = 365;
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
 /// Settings resolved into what the server runs with.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -407,6 +416,8 @@ pub struct Config {
     pub deadlines: Deadlines,
     /// `None`: this process runs no background jobs (and sends no pushes).
     pub jobs_interval: Option<std::time::Duration>,
+    /// How long after closing a report's identity and evidence are kept (`None`: for ever).
+    pub retention_ms: Option<i64>,
     pub heat: CityRules,
     pub push: crate::push::PushConfig,
     pub push_allow_http: bool,
@@ -439,6 +450,7 @@ impl Config {
             secure_cookies: s.secure_cookies,
             jobs_interval: (s.jobs_interval_secs > 0)
                 .then(|| std::time::Duration::from_secs(s.jobs_interval_secs)),
+            retention_ms: (s.retention_days > 0).then(|| i64::from(s.retention_days) * DAY_MS),
             deadlines: Deadlines {
                 ack_working_days: s.ack_working_days,
                 fix_days_ordinary: s.fix_days_ordinary,
@@ -476,6 +488,7 @@ impl Config {
             deadlines: Deadlines::default(),
             // Tests run the jobs themselves (`actions::jobs::run_once`) with a manual clock.
             jobs_interval: None,
+            retention_ms: Some(i64::from(DEFAULT_RETENTION_DAYS) * DAY_MS),
             heat: CityRules::default(),
             push: crate::push::PushConfig {
                 timeout: std::time::Duration::from_secs(2),

@@ -155,6 +155,7 @@ impl Application {
             receipts,
             sms: Arc::new(crate::sms::DevGateway::default()),
             deadlines: config.deadlines,
+            retention_ms: config.retention_ms,
             secure_cookies: config.secure_cookies,
             heat_rules: Arc::new(config.heat.clone()),
             alert_sender: config.alert_sender.clone(),

@@ -40,6 +40,8 @@ pub struct AppState {
     /// Names the sign-in failure counters and the known-device cookie.
     pub sign_in: crate::store::sessions::SignInKeys,
     pub deadlines: Deadlines,
+    /// How long after closing a report's identity and evidence are kept (`None`: for ever).
+    pub retention_ms: Option<i64>,
     /// Mark cookies `Secure` (the site is served over HTTPS).
     pub secure_cookies: bool,
     /// The city's heat and cold rules.

@@ -639,3 +639,115 @@ async fn the_reporters_routes_leave_no_address_code_or_phone_in_the_log() {
         assert!(!text.contains(secret), "the log holds `{secret}`:\n{text}");
     }
 }
+
+/// Retention: a year after a report closes its identity, account link, evidence and originals
+/// are gone, with a tombstone the reporter reads; the display copies and the history stay.
+async fn retention_deletes_identity_and_evidence(engine: safesnap_tests::Engine) {
+    let Some(app) = safesnap_tests::spawn_app_at_start(engine).await else {
+        return;
+    };
+    let people = app.people().await;
+    let worker = app.signed_in("13800138000").await;
+    // Another photo (originals are content-addressed: a file two reports share stays).
+    let kept = app.file(people.officer_enterprise, true).await;
+    let closed = named_report(&app, &worker, people.officer_enterprise).await;
+    let inspector = app.signed_in("inspector").await;
+    inspector
+        .act(
+            &format!("/union/reports/{}/reject", closed.id),
+            &[
+                ("reason", "not_a_hazard"),
+                ("message", "经核查不属于安全隐患，谢谢您的关注"),
+            ],
+        )
+        .await;
+    let originals = |id: uuid::Uuid| {
+        let db = app.db.clone();
+        async move {
+            app::db_run!(&db, |pool| sqlx::query_scalar::<_, String>(
+                "SELECT v.original_key FROM photo_evidence v JOIN report_photos p ON p.id = v.photo_id WHERE p.report_id = $1"
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await)
+            .unwrap()
+        }
+    };
+    let closed_originals = originals(closed.id).await;
+    assert_eq!(closed_originals.len(), 1);
+    let original_path = |key: &str| {
+        app.config
+            .photo_dir
+            .join(&key[0..2])
+            .join(&key[2..4])
+            .join(key)
+    };
+    assert!(original_path(&closed_originals[0]).exists());
+    let count = |table: &'static str, id: uuid::Uuid| {
+        let db = app.db.clone();
+        async move {
+            let sql = format!("SELECT COUNT(*) FROM {table} WHERE report_id = $1");
+            app::db_run!(&db, |pool| sqlx::query_scalar::<_, i64>(&sql)
+                .bind(id)
+                .fetch_one(pool)
+                .await)
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        (
+            count("report_reporters", closed.id).await,
+            count("account_reports", closed.id).await
+        ),
+        (1, 1)
+    );
+
+    // A day short of the year: nothing goes.
+    app.advance(server::config::DEFAULT_RETENTION_DAYS as i64 * DAY - DAY);
+    assert!(app.run_jobs().await.purged.is_empty());
+    // After it: the closed report's identity and evidence go; the open one keeps everything.
+    app.advance(2 * DAY);
+    assert_eq!(app.run_jobs().await.purged, vec![closed.id]);
+    assert!(app.run_jobs().await.purged.is_empty(), "once");
+    assert_eq!(
+        (
+            count("report_reporters", closed.id).await,
+            count("account_reports", closed.id).await
+        ),
+        (0, 0)
+    );
+    assert!(originals(closed.id).await.is_empty());
+    assert!(
+        !original_path(&closed_originals[0]).exists(),
+        "the original file is deleted"
+    );
+    assert_eq!(
+        count("report_photos", closed.id).await,
+        1,
+        "the stripped copy stays"
+    );
+    assert_eq!(count("report_reporters", kept.id).await, 1);
+    assert_eq!(originals(kept.id).await.len(), 1);
+    // The tombstone, on the reporter's receipt page and the union's; the reveal finds nobody.
+    let (_, receipt) = app
+        .visitor()
+        .text(&format!("/r/{}", closed.code.replace('-', "")))
+        .await;
+    assert!(visible_text(&receipt).contains("保存期限已到"), "{receipt}");
+    let admin = app.signed_in("admin").await;
+    let (_, page) = admin.text(&format!("/union/reports/{}", closed.id)).await;
+    assert!(
+        page.contains("保存期限已到") && !page.contains(REPORTER_NAME),
+        "{page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_deletes_identity_and_evidence_sqlite() {
+    retention_deletes_identity_and_evidence(safesnap_tests::Engine::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_deletes_identity_and_evidence_postgres() {
+    retention_deletes_identity_and_evidence(safesnap_tests::Engine::Postgres).await
+}

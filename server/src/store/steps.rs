@@ -149,6 +149,10 @@ pub enum Extra {
         reason: String,
         address: String,
     },
+    /// Retention: the reporter's identity, the account link and the photo evidence are deleted
+    /// (the original files go after the commit: `actions::jobs::purge`). Refused when done
+    /// before.
+    Purge,
     /// Another admin's decision on a waiting reveal request, with its audit entry. Refused when
     /// the request is not waiting, or the actor is the one who asked.
     RevealDecision {
@@ -604,6 +608,32 @@ pub async fn record(
                 };
                 audit_row!(tx, &entry);
             }
+            Extra::Purge => {
+                let first = sqlx::query(
+                    "UPDATE reports SET purged_at = $1 WHERE id = $2 AND purged_at IS NULL",
+                )
+                .bind(now)
+                .bind(step.report)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if first == 0 {
+                    return Err(AppError::conflict("purged before"));
+                }
+                sqlx::query(
+                    "DELETE FROM photo_evidence WHERE photo_id IN
+                        (SELECT id FROM report_photos WHERE report_id = $1 AND kind = 'hazard')",
+                )
+                .bind(step.report)
+                .execute(&mut *tx)
+                .await?;
+                for table in ["report_reporters", "account_reports"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE report_id = $1"))
+                        .bind(step.report)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
             Extra::RevealRequest {
                 id,
                 reason,
@@ -884,6 +914,46 @@ pub async fn unanswered(db: &Db, now: i64, limit: i64) -> Result<Vec<Uuid>, sqlx
     .fetch_all(pool)
     .await
     })
+}
+
+/// The closed reports not purged yet whose last change of state was before `cutoff` (retention),
+/// at most `limit`.
+pub async fn purgeable(db: &Db, cutoff: i64, limit: i64) -> Result<Vec<Uuid>, sqlx::Error> {
+    let sql = format!(
+        "SELECT r.id FROM reports r
+         WHERE {} AND r.purged_at IS NULL
+           AND (SELECT MAX(e.at) FROM report_events e
+                WHERE e.report_id = r.id AND e.to_state IS NOT NULL) < $1
+         ORDER BY r.id LIMIT $2",
+        app::backend::cases::closed_sql()
+    );
+    db_run!(db, |pool| sqlx::query_scalar(&sql)
+        .bind(cutoff)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)
+}
+
+/// The original files of a report's photos (what retention deletes after its step).
+pub async fn original_keys(db: &Db, report: Uuid) -> Result<Vec<String>, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT v.original_key FROM photo_evidence v JOIN report_photos p ON p.id = v.photo_id
+         WHERE p.report_id = $1 AND p.kind = 'hazard'"
+    )
+    .bind(report)
+    .fetch_all(pool)
+    .await)
+}
+
+/// Whether any photo evidence still names a stored file.
+pub async fn original_in_use(db: &Db, key: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM photo_evidence WHERE original_key = $1"
+    )
+    .bind(key)
+    .fetch_one(pool)
+    .await)?;
+    Ok(n > 0)
 }
 
 /// The overdue reports (by [`app::backend::cases::overdue_sql`]), at most `limit`.

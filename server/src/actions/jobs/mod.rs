@@ -1,6 +1,7 @@
 //! The background jobs: closing verified reports the reporter did not answer within the window,
-//! escalating overdue reports up the ladder (inspector → district union → city union), and
-//! reminding enterprises that have not acknowledged an alert.
+//! escalating overdue reports up the ladder (inspector → district union → city union),
+//! reminding enterprises that have not acknowledged an alert, and deleting the identity and
+//! evidence of reports closed longer than the retention time.
 //!
 //! Several server processes may run them against one PostgreSQL: each report is claimed with
 //! `FOR UPDATE SKIP LOCKED` and re-checked under the lock, and every escalation rung is a row
@@ -9,6 +10,7 @@
 
 mod close_unanswered;
 mod escalate;
+mod purge;
 mod remind;
 
 use crate::{error::AppError, state::AppState};
@@ -28,6 +30,8 @@ pub struct RunReport {
     pub closed: Vec<Uuid>,
     /// Alerts whose unacknowledged recipients were reminded.
     pub reminded: Vec<Uuid>,
+    /// Reports whose identity and evidence were deleted (retention).
+    pub purged: Vec<Uuid>,
 }
 
 /// One pass of every job.
@@ -38,6 +42,7 @@ pub async fn run_once(state: &AppState) -> Result<RunReport, AppError> {
     close_unanswered::run(state, now, &mut report).await?;
     escalate::run(state, now, &mut report).await?;
     remind::run(state, now, &mut report).await?;
+    purge::run(state, now, &mut report).await?;
     Ok(report)
 }
 
