@@ -166,3 +166,30 @@ pub fn is_upright(rgb: &[u8], w: usize, h: usize) -> bool {
         && close(colour_at(rgb, w, h, 0.25, 0.75), QUADRANTS[2])
         && close(colour_at(rgb, w, h, 0.75, 0.75), QUADRANTS[3])
 }
+
+/// A `w`×`h` grey JPEG with a bright red square (`side` px, top left at `x`, `y`): the pattern a
+/// mask must leave no trace of.
+pub fn red_square_jpeg(w: usize, h: usize, x: usize, y: usize, side: usize) -> Vec<u8> {
+    let mut rgb = vec![128u8; w * h * 3];
+    for row in y..y + side {
+        for col in x..x + side {
+            let i = (row * w + col) * 3;
+            rgb[i..i + 3].copy_from_slice(&[230, 20, 20]);
+        }
+    }
+    encode_jpeg(&rgb, w, h, 92)
+}
+
+/// Pixels of a decoded picture inside a rectangle (fractions of its width and height).
+pub fn pixels_in(rgb: &[u8], w: usize, h: usize, fx: (f64, f64), fy: (f64, f64)) -> Vec<[u8; 3]> {
+    let (x0, x1) = ((w as f64 * fx.0) as usize, (w as f64 * fx.1) as usize);
+    let (y0, y1) = ((h as f64 * fy.0) as usize, (h as f64 * fy.1) as usize);
+    let mut out = Vec::new();
+    for y in y0..y1.min(h) {
+        for x in x0..x1.min(w) {
+            let i = (y * w + x) * 3;
+            out.push([rgb[i], rgb[i + 1], rgb[i + 2]]);
+        }
+    }
+    out
+}

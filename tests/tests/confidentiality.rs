@@ -37,6 +37,18 @@ impl Secrets {
     }
 }
 
+/// Files a report from a browser; its receipt code.
+async fn filed_from(browser: &Browser, report: &Report) -> String {
+    let res = browser
+        .post_multipart("/api/v1/reports", report.form())
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json::<serde_json::Value>().await.unwrap()["receipt_code"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 async fn named_report(app: &TestApp, worker: &Browser, enterprise: uuid::Uuid) -> Filed {
     let meta = format!(
         r#"{{"sha256":"{CLIENT_SHA}","taken_at":"2026-07-14T10:20:00","lat":34.7466,"lon":113.6253,"orientation":1,"bytes":4812345}}"#
@@ -49,20 +61,85 @@ async fn named_report(app: &TestApp, worker: &Browser, enterprise: uuid::Uuid) -
         .photo(photos::camera_jpeg(1600, 1200, 1))
         .meta(&meta);
     // Filed from the worker's own phone (their account's cookie): the account is linked.
-    let res = worker
-        .post_multipart("/api/v1/reports", report.form())
-        .await;
-    assert_eq!(res.status(), 201);
-    let code = res.json::<serde_json::Value>().await.unwrap()["receipt_code"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let code = filed_from(worker, &report).await;
     let id = app.report_by_code(&code).await;
     worker.act("/me/receipts", &[("codes", &code)]).await;
     Filed { code, id }
 }
 
 both_backends! {
+    async fn the_enterprise_gets_only_the_photos_the_inspector_released_masked_where_marked(app) {
+        let people = app.people().await;
+        // A red square at 480,330 (240 px) on grey: the mask covers it; a second photo is withheld.
+        let square = photos::red_square_jpeg(1200, 900, 480, 330, 240);
+        let report = Report::about(people.officer_enterprise)
+            .photo(square)
+            .photo(photos::camera_jpeg(800, 600, 1));
+        let filed = app.file_report(&report).await;
+        let inspector = app.signed_in("inspector").await;
+        let officer = app.signed_in("officer").await;
+        inspector.act(&format!("/union/reports/{}/grade", filed.id), &[("grade", "ordinary")]).await;
+        let (_, union) = inspector.json(&format!("/api/v1/reports/{}", filed.id)).await;
+        let ids: Vec<String> = union["view"]["photos"].as_array().unwrap().iter()
+            .filter(|p| p["kind"] == "hazard").map(|p| p["id"].as_str().unwrap().to_string()).collect();
+        assert_eq!(ids.len(), 2);
+        let (masked, withheld) = (ids[0].clone(), ids[1].clone());
+        // The notice form shows every photo to review.
+        let html = inspector.get(&format!("/union/reports/{}", filed.id)).await.text().await.unwrap();
+        assert!(html.contains("照片审核") && html.contains(&format!("data-photo=\"{masked}\"")), "{html}");
+        assert!(html.contains("/mask.js"), "the masking script");
+        let deadline = app::components::page::date_of(app.now() + 5 * 86_400_000);
+        let mut form = vec![("responsible_person", "张三".to_string()), ("measures", "整改".to_string()), ("deadline", deadline),
+            ("standard", "GB".to_string()), ("acceptance_person", "李四".to_string())];
+        // A mask naming another report's photo is refused, field by field, and nothing is sent.
+        let mut wrong = form.clone();
+        wrong.push(("mask", format!("{}:0,0,10,10", uuid::Uuid::new_v4())));
+        let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = inspector.post(&format!("/union/reports/{}/notice", filed.id), &wrong).await;
+        assert_eq!(res.status(), 422);
+        assert!(visible_text(&res.text().await.unwrap()).contains("照片遮挡的范围不对"));
+        form.push(("mask", format!("{masked}:400,366,200,267")));
+        form.push(("withhold", withheld.clone()));
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = inspector.post(&format!("/union/reports/{}/notice", filed.id), &form).await;
+        assert_eq!(res.status(), 303);
+
+        // The officer's copies: the square's pixels are the mask's, not a trace of red.
+        async fn bytes(b: &Browser, path: String) -> (u16, Vec<u8>) {
+            let res = b.get(&path).await;
+            (res.status().as_u16(), res.bytes().await.unwrap().to_vec())
+        }
+        for size in ["display", "thumb"] {
+            let (status, jpeg) = bytes(&officer, format!("/photos/{masked}/{size}")).await;
+            assert_eq!(status, 200, "{size}");
+            let (rgb, w, h) = photos::decode(&jpeg);
+            let inside = photos::pixels_in(&rgb, w, h, (0.40, 0.60), (0.3667, 0.6333));
+            assert!(!inside.is_empty());
+            assert!(inside.iter().all(|p| p.iter().all(|c| c.abs_diff(24) <= 12)), "{size}: a pixel of the square survived the mask");
+            let outside = photos::colour_at(&rgb, w, h, 0.1, 0.1);
+            assert!(photos::close(outside, [128, 128, 128]), "{size}: the rest stays: {outside:?}");
+        }
+        // The union's copy is untouched.
+        let (_, jpeg) = bytes(&inspector, format!("/photos/{masked}/display")).await;
+        let (rgb, w, h) = photos::decode(&jpeg);
+        assert!(photos::close(photos::colour_at(&rgb, w, h, 0.5, 0.5), [230, 20, 20]));
+        // Withheld: not listed, not served; originals: never.
+        for path in [format!("/photos/{withheld}/display"), format!("/photos/{withheld}/thumb"),
+                     format!("/photos/{masked}/original"), format!("/photos/{withheld}/original")] {
+            assert_eq!(bytes(&officer, path.clone()).await.0, 404, "{path}");
+        }
+        let (_, seen) = officer.json(&format!("/api/v1/enterprise/reports/{}", filed.id)).await;
+        let listed: Vec<&str> = seen["photos"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+        assert_eq!(listed, [masked.as_str()], "{seen}");
+        // On the union's timeline and in the audit log; not on the enterprise's.
+        let (_, page) = inspector.text(&format!("/union/reports/{}", filed.id)).await;
+        assert!(page.contains("照片审核：向企业提供 1 张（其中遮挡 1 张），不提供 1 张"), "{page}");
+        let (_, page) = officer.text(&format!("/enterprise/reports/{}", filed.id)).await;
+        assert!(!page.contains("照片审核") && !page.contains(&withheld), "{page}");
+        let (_, log) = app.signed_in("admin").await.text("/admin/audit").await;
+        assert!(log.contains("photos_released"), "{log}");
+    }
+
     async fn the_enterprise_never_learns_who_reported(app) {
         let people = app.people().await;
         let worker = app.signed_in("13800138000").await;
@@ -256,15 +333,7 @@ const DAY: i64 = 24 * 3600 * 1000;
 /// A report about `enterprise` from a phone of its own (each phone has its own submission limit).
 async fn from_a_phone(app: &TestApp, enterprise: uuid::Uuid) -> Filed {
     let report = Report::about(enterprise).photo(photos::camera_jpeg(640, 480, 1));
-    let res = app
-        .visitor()
-        .post_multipart("/api/v1/reports", report.form())
-        .await;
-    assert_eq!(res.status(), 201);
-    let code = res.json::<serde_json::Value>().await.unwrap()["receipt_code"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let code = filed_from(&app.visitor(), &report).await;
     let id = app.report_by_code(&code).await;
     Filed { code, id }
 }
@@ -601,14 +670,7 @@ async fn the_reporters_routes_leave_no_address_code_or_phone_in_the_log() {
         .set("name", REPORTER_NAME)
         .set("phone", REPORTER_PHONE)
         .photo(photos::camera_jpeg(640, 480, 1));
-    let res = reporter
-        .post_multipart("/api/v1/reports", report.form())
-        .await;
-    assert_eq!(res.status(), 201);
-    let code = res.json::<serde_json::Value>().await.unwrap()["receipt_code"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let code = filed_from(&reporter, &report).await;
     let plain = code.replace('-', "");
     assert_eq!(reporter.text(&format!("/r/{plain}")).await.0, 200);
     assert_eq!(

@@ -117,27 +117,62 @@ pub async fn photo_report(db: &Db, photo: Uuid) -> Result<Option<(Uuid, String)>
     .await)
 }
 
-/// A stored-file key of a photo: `thumb`, `display` or `original`.
-pub async fn photo_key(db: &Db, photo: Uuid, size: &str) -> Result<Option<String>, sqlx::Error> {
-    let sql = match size {
-        "thumb" => "SELECT thumb_key FROM report_photos WHERE id = $1",
-        "display" => "SELECT display_key FROM report_photos WHERE id = $1",
-        _ => "SELECT original_key FROM photo_evidence WHERE photo_id = $1",
-    };
-    db_run!(db, |pool| sqlx::query_scalar(sql)
-        .bind(photo)
-        .fetch_optional(pool)
-        .await)
+/// A report's hazard photos in order: id, display copy's key, thumbnail's key (the union's
+/// copies: what a review starts from).
+pub async fn hazard_photos(
+    db: &Db,
+    report: Uuid,
+) -> Result<Vec<(Uuid, String, String)>, sqlx::Error> {
+    db_run!(db, |pool| sqlx::query_as(
+        "SELECT id, display_key, thumb_key FROM report_photos
+         WHERE report_id = $1 AND kind = 'hazard' ORDER BY position"
+    )
+    .bind(report)
+    .fetch_all(pool)
+    .await)
 }
 
-async fn photos(db: &Db, id: Uuid) -> Result<Vec<PhotoRef>, sqlx::Error> {
+/// What the enterprise may see of a report's photos: its own rectification photos, and the hazard
+/// photos the inspector released (not withheld) with the notice.
+const RELEASED: &str = "(kind <> 'hazard' OR (released_at IS NOT NULL AND NOT withheld))";
+
+/// A stored-file key of a photo: `thumb`, `display` or `original`. For the enterprise: the
+/// released copies only (masked where the inspector masked), never an original.
+pub async fn photo_key(
+    db: &Db,
+    photo: Uuid,
+    size: &str,
+    as_enterprise: bool,
+) -> Result<Option<String>, sqlx::Error> {
+    let sql = match (size, as_enterprise) {
+        ("thumb", false) => "SELECT thumb_key FROM report_photos WHERE id = $1".to_string(),
+        ("display", false) => "SELECT display_key FROM report_photos WHERE id = $1".to_string(),
+        (_, false) => "SELECT original_key FROM photo_evidence WHERE photo_id = $1".to_string(),
+        ("thumb" | "display", true) => format!(
+            "SELECT CASE WHEN kind = 'hazard' THEN released_{size}_key ELSE {size}_key END
+             FROM report_photos WHERE id = $1 AND {RELEASED}"
+        ),
+        (_, true) => return Ok(None),
+    };
+    let key: Option<Option<String>> = db_run!(db, |pool| sqlx::query_scalar(&sql)
+        .bind(photo)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(key.flatten())
+}
+
+async fn photos(db: &Db, id: Uuid, as_enterprise: bool) -> Result<Vec<PhotoRef>, sqlx::Error> {
+    let sql = format!(
+        "SELECT id, kind, display_width, display_height FROM report_photos
+         WHERE report_id = $1 {} ORDER BY kind, position",
+        if as_enterprise {
+            format!("AND {RELEASED}")
+        } else {
+            String::new()
+        }
+    );
     let rows: Vec<(Uuid, String, i32, i32)> = db_run!(db, |pool| {
-        sqlx::query_as(
-        "SELECT id, kind, display_width, display_height FROM report_photos WHERE report_id = $1 ORDER BY kind, position"
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await
+        sqlx::query_as(&sql).bind(id).fetch_all(pool).await
     })?;
     Ok(rows
         .into_iter()
@@ -410,7 +445,7 @@ pub async fn internal_view(
         confirm_due_at: more.7,
         named,
         linked_to_account: linked,
-        photos: photos(db, id).await?,
+        photos: photos(db, id, false).await?,
         evidence: evidence
             .into_iter()
             .map(|e| EvidenceView {
@@ -466,7 +501,7 @@ pub async fn enterprise_view(
         site: c.11,
         ack_due_at: c.14,
         fix_due_at: c.15,
-        photos: photos(db, id).await?,
+        photos: photos(db, id, true).await?,
         notice: notice(db, id).await?,
         rectifications: rectifications(db, id).await?,
         extension: extension(db, id).await?,

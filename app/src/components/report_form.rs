@@ -99,6 +99,7 @@ pub fn ReportFormPage(lang: Lang, client_id: String, initial: FormInitial) -> im
             <fieldset class="step">
                 <legend><span class="step-no">"1"</span>{t.report_step_photos()}</legend>
                 <p class="hint">{t.report_photos_hint()}</p>
+                <p class="hint photos-reviewed">{t.report_photos_reviewed()}</p>
                 <PhotoPicker lang/>
                 {refused.then(|| view! { <p class="hint">{t.report_resubmit_photos()}</p> })}
                 {msg("photos")}

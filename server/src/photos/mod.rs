@@ -9,6 +9,7 @@
 //! resizing (fewer pixels to move). CPU work runs on blocking threads, bounded by a semaphore.
 
 pub mod intake;
+pub mod mask;
 pub mod store;
 
 use app::domain::exif::Exif;

@@ -37,12 +37,14 @@ pub async fn photo(
         return StatusCode::NOT_FOUND.into_response();
     };
     let object = Object::Report(&facts);
-    let decision = if size == "original" {
-        decide(actor, Action::ViewEvidence, &object)
+    // The union sees its copies (and, as evidence, the original); the enterprise the copies the
+    // inspector released with the notice.
+    let (decision, as_enterprise) = if size == "original" {
+        (decide(actor, Action::ViewEvidence, &object), false)
     } else {
         match decide(actor, Action::ViewPhotos, &object) {
-            Decision::Allow => Decision::Allow,
-            _ => decide(actor, Action::ViewReportAsEnterprise, &object),
+            Decision::Allow => (Decision::Allow, false),
+            _ => (decide(actor, Action::ViewReportAsEnterprise, &object), true),
         }
     };
     match decision {
@@ -50,7 +52,7 @@ pub async fn photo(
         Decision::SignIn => return StatusCode::UNAUTHORIZED.into_response(),
         Decision::Deny => return StatusCode::NOT_FOUND.into_response(),
     }
-    let Ok(Some(key)) = cases::photo_key(&state.db, id, &size).await else {
+    let Ok(Some(key)) = cases::photo_key(&state.db, id, &size, as_enterprise).await else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let store = state.store.clone();

@@ -68,7 +68,8 @@ pub async fn keys_in_use(
     for key in keys {
         let n: i64 = app::db_run!(db, |pool| {
             sqlx::query_scalar(
-            "SELECT (SELECT COUNT(*) FROM report_photos WHERE display_key = $1 OR thumb_key = $1)
+            "SELECT (SELECT COUNT(*) FROM report_photos WHERE display_key = $1 OR thumb_key = $1
+                        OR released_display_key = $1 OR released_thumb_key = $1)
                   + (SELECT COUNT(*) FROM photo_evidence WHERE original_key = $1)"
         )
         .bind(key)

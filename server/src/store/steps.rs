@@ -118,8 +118,13 @@ pub enum Set {
 pub enum Extra {
     #[default]
     None,
-    /// The rectification notice (五定, and the governance plan of a 重大 hazard).
-    Notice(Notice),
+    /// The rectification notice (五定, and the governance plan of a 重大 hazard), and what the
+    /// inspector released of each hazard photo with it (the audit entry of the review too).
+    Notice {
+        notice: Box<Notice>,
+        releases: Vec<Release>,
+        address: String,
+    },
     Rectification {
         note: String,
         photos: Vec<NewPhoto>,
@@ -160,6 +165,19 @@ pub enum Extra {
         approved: bool,
         address: String,
     },
+}
+
+/// What the enterprise gets of one hazard photo with the notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    pub photo: Uuid,
+    /// Not given to the enterprise at all.
+    pub withheld: bool,
+    /// Rectangles painted over in the released copy.
+    pub masks: usize,
+    /// The copies the enterprise is served (`None` when withheld).
+    pub display_key: Option<String>,
+    pub thumb_key: Option<String>,
 }
 
 /// Whom a notification of a step goes to, resolved inside the step's transaction.
@@ -207,6 +225,8 @@ pub struct Step {
     /// The timeline entry: a note and who may read it (`None`: a message, which is its own
     /// record).
     pub entry: Option<(Option<String>, Visibility)>,
+    /// Further timeline entries of the same step (a notice's photo review, union-only).
+    pub also: Vec<(String, Visibility)>,
     pub set: Vec<Set>,
     pub extra: Extra,
     pub tell: Vec<Tell>,
@@ -223,6 +243,7 @@ impl Step {
             by,
             actor,
             entry: None,
+            also: Vec::new(),
             set: Vec::new(),
             extra: Extra::None,
             tell: Vec::new(),
@@ -239,6 +260,12 @@ impl Step {
     /// Its timeline entry.
     pub fn entry(mut self, note: impl Into<Option<String>>, visibility: Visibility) -> Step {
         self.entry = Some((note.into(), visibility));
+        self
+    }
+
+    /// One more timeline entry (no change of state of its own).
+    pub fn also(mut self, note: impl Into<String>, visibility: Visibility) -> Step {
+        self.also.push((note.into(), visibility));
         self
     }
 
@@ -396,6 +423,25 @@ macro_rules! timeline_entry {
     }};
 }
 
+/// The audit row of a step on a report.
+fn report_entry<'a>(
+    step: &Step,
+    now: i64,
+    action: &'a str,
+    address: &'a str,
+    detail: String,
+) -> crate::store::audit::Entry<'a> {
+    crate::store::audit::Entry {
+        at: now,
+        actor: step.actor,
+        action,
+        subject_type: Some("report"),
+        subject_id: Some(step.report.to_string()),
+        address,
+        detail,
+    }
+}
+
 /// Records a step: the new state, or `None` when its [`Require`] no longer held (nothing was
 /// written). Refusals: [`AppError::NotFound(None)`] (no such report), [`AppError::Conflict`] (the state
 /// does not allow the event, or an extension is asked twice / decided with none waiting),
@@ -492,7 +538,37 @@ pub async fn record(
         }
         match &step.extra {
             Extra::None => {}
-            Extra::Notice(n) => {
+            Extra::Notice {
+                notice: n,
+                releases,
+                address,
+            } => {
+                for r in releases {
+                    sqlx::query(
+                        "UPDATE report_photos SET released_at = $1, withheld = $2, masks = $3,
+                            released_display_key = $4, released_thumb_key = $5
+                         WHERE id = $6 AND report_id = $7 AND kind = 'hazard'",
+                    )
+                    .bind(now)
+                    .bind(r.withheld)
+                    .bind(i32::try_from(r.masks).unwrap_or(i32::MAX))
+                    .bind(&r.display_key)
+                    .bind(&r.thumb_key)
+                    .bind(r.photo)
+                    .bind(step.report)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if !releases.is_empty() {
+                    let detail = serde_json::json!({
+                        "withheld": releases.iter().filter(|r| r.withheld).map(|r| r.photo).collect::<Vec<_>>(),
+                        "masked": releases.iter().filter(|r| r.masks > 0).map(|r| (r.photo.to_string(), r.masks)).collect::<std::collections::BTreeMap<_, _>>(),
+                        "released": releases.iter().filter(|r| !r.withheld).count(),
+                    });
+                    let entry =
+                        report_entry(step, now, "photos_released", address, detail.to_string());
+                    audit_row!(tx, &entry);
+                }
                 sqlx::query(
                     "INSERT INTO notices (id, report_id, sent_at, sent_by, responsible_person, measures, deadline_at, standard,
                         acceptance_person, plan_goal, plan_resources, plan_people, plan_safety, plan_emergency)
@@ -597,15 +673,7 @@ pub async fn record(
                 address,
                 detail,
             } => {
-                let entry = crate::store::audit::Entry {
-                    at: now,
-                    actor: step.actor,
-                    action,
-                    subject_type: Some("report"),
-                    subject_id: Some(step.report.to_string()),
-                    address,
-                    detail: detail.clone(),
-                };
+                let entry = report_entry(step, now, action, address, detail.clone());
                 audit_row!(tx, &entry);
             }
             Extra::Purge => {
@@ -650,15 +718,13 @@ pub async fn record(
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                let entry = crate::store::audit::Entry {
-                    at: now,
-                    actor: step.actor,
-                    action: "identity_reveal_requested",
-                    subject_type: Some("report"),
-                    subject_id: Some(step.report.to_string()),
+                let entry = report_entry(
+                    step,
+                    now,
+                    "identity_reveal_requested",
                     address,
-                    detail: serde_json::json!({ "request": id, "reason": reason }).to_string(),
-                };
+                    serde_json::json!({ "request": id, "reason": reason }).to_string(),
+                );
                 audit_row!(tx, &entry);
             }
             Extra::RevealDecision {
@@ -681,19 +747,17 @@ pub async fn record(
                 if decided == 0 {
                     return Err(AppError::conflict(t.reveal_not_waiting()));
                 }
-                let entry = crate::store::audit::Entry {
-                    at: now,
-                    actor: step.actor,
-                    action: if *approved {
+                let entry = report_entry(
+                    step,
+                    now,
+                    if *approved {
                         "identity_reveal_approved"
                     } else {
                         "identity_reveal_refused"
                     },
-                    subject_type: Some("report"),
-                    subject_id: Some(step.report.to_string()),
                     address,
-                    detail: serde_json::json!({ "request": request }).to_string(),
-                };
+                    serde_json::json!({ "request": request }).to_string(),
+                );
                 audit_row!(tx, &entry);
             }
         }
@@ -710,6 +774,19 @@ pub async fn record(
                 step.actor,
                 from,
                 to_state,
+                note,
+                visibility.as_str()
+            );
+        }
+        for (note, visibility) in &step.also {
+            timeline_entry!(
+                tx,
+                step.report,
+                now,
+                step.by.as_str(),
+                step.actor,
+                None::<&str>,
+                None::<&str>,
                 note,
                 visibility.as_str()
             );

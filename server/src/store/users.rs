@@ -323,12 +323,26 @@ pub async fn change_password(
     if new.chars().count() < MIN_PASSWORD_CHARS {
         return Err(UserError::PasswordTooShort);
     }
-    let new_hash = hash_password(new)?;
     let keep = auth::token_id(keep_session);
+    store_password(db, user, new, Some(&keep), "password_changed", address, now).await
+}
+
+/// Writes a new password hash and ends the user's sessions (all but `keep`, a session id), with
+/// its audit row, in one transaction.
+async fn store_password(
+    db: &Db,
+    user: Uuid,
+    new: &str,
+    keep: Option<&str>,
+    action: &'static str,
+    address: &str,
+    now: i64,
+) -> Result<(), UserError> {
+    let new_hash = hash_password(new)?;
     let entry = Entry {
         at: now,
         actor: Some(user),
-        action: "password_changed",
+        action,
         subject_type: Some("user"),
         subject_id: Some(user.to_string()),
         address,
@@ -344,9 +358,9 @@ pub async fn change_password(
         .bind(user)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)")
             .bind(user)
-            .bind(&keep)
+            .bind(keep)
             .execute(&mut *tx)
             .await?;
         audit_row!(tx, &entry);
@@ -371,33 +385,7 @@ pub async fn reset_password(
     let Some(user) = app::backend::users::id_by_phone(db, phone).await? else {
         return Ok(None);
     };
-    let new_hash = hash_password(new)?;
-    let entry = Entry {
-        at: now,
-        actor: Some(user),
-        action: "password_reset",
-        subject_type: Some("user"),
-        subject_id: Some(user.to_string()),
-        address,
-        detail: String::new(),
-    };
-    db_run!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        sqlx::query(
-            "UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2 WHERE id = $3",
-        )
-        .bind(&new_hash)
-        .bind(now)
-        .bind(user)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user)
-            .execute(&mut *tx)
-            .await?;
-        audit_row!(tx, &entry);
-        tx.commit().await?;
-    });
+    store_password(db, user, new, None, "password_reset", address, now).await?;
     Ok(Some(user))
 }
 

@@ -133,6 +133,13 @@ pub struct NoticeForm {
     pub plan_people: Option<String>,
     pub plan_safety: Option<String>,
     pub plan_emergency: Option<String>,
+    /// The photo review: rectangles to paint over, `photo:x,y,w,h` in thousandths
+    /// (`public/mask.js` writes them).
+    #[serde(default)]
+    pub mask: Vec<String>,
+    /// Hazard photos not given to the enterprise.
+    #[serde(default)]
+    pub withhold: Vec<String>,
 }
 
 /// The notice as stored.

@@ -86,6 +86,30 @@ pub(super) fn actions(r: &UnionReport, default_deadline: i64, lang: Lang) -> imp
             }
         });
         let fb2 = use_feedback();
+        let hazard: Vec<_> = v.photos.iter().filter(|p| p.kind == "hazard").cloned().collect();
+        let review = (!hazard.is_empty()).then(|| view! {
+            <fieldset class="photo-review">
+                <legend>{t.notice_photos_title()}</legend>
+                <p class="hint">{t.notice_photos_hint()}</p>
+                {field_error(&fb2, "mask")}
+                {hazard.iter().enumerate().map(|(i, p)| {
+                    let label = fill(t.notice_photo_label(), &[("n", &(i + 1))]);
+                    view! {
+                        <figure class="mask-photo" data-photo=p.id.to_string()>
+                            <div class="mask-frame">
+                                <img src=p.display_url() alt=label.clone() width=p.width height=p.height draggable="false"/>
+                            </div>
+                            <figcaption>
+                                <span>{label}</span>
+                                <label class="check"><input type="checkbox" name="withhold" value=p.id.to_string()/>{t.notice_photo_withhold()}</label>
+                                <button type="button" class="button small secondary mask-clear" hidden>{t.notice_photo_clear()}</button>
+                            </figcaption>
+                        </figure>
+                    }
+                }).collect_view()}
+                <script src="/mask.js" defer></script>
+            </fieldset>
+        });
         view! {
             <form class="card form" method="post" action=UnionAction::Notice.url(id)>
                 <h3>{t.notice_title()}</h3>
@@ -100,6 +124,7 @@ pub(super) fn actions(r: &UnionReport, default_deadline: i64, lang: Lang) -> imp
                 {text_field("standard", t.notice_standard(), false)}
                 {text_field("acceptance_person", t.notice_acceptance(), false)}
                 {plan}
+                {review}
                 <button type="submit" class="button">{t.notice_send()}</button>
             </form>
         }

@@ -44,3 +44,30 @@ fn limited(state: &crate::state::AppState, who: Caller<'_>) -> Result<(), AppErr
         .check(Limit::Login, who.addr)
         .map_err(AppError::RateLimited)
 }
+
+/// Signs the browser in right after its account's password was set (registration, reset).
+/// `None` if that failed: the worker then signs in by hand.
+async fn signed_in_after(
+    state: &crate::state::AppState,
+    who: Caller<'_>,
+    phone: &app::domain::phone::PhoneNumber,
+    password: &str,
+    user_agent: &str,
+    now: i64,
+) -> Option<crate::store::sessions::NewSession> {
+    let attempt = crate::store::sessions::Attempt {
+        login: phone.as_str(),
+        password,
+        address: who.addr,
+        user_agent,
+        replaces: None,
+        known: None,
+    };
+    match crate::store::sessions::login(&state.db, &state.sign_in, &attempt, now).await {
+        Ok(session) => Some(session),
+        Err(e) => {
+            tracing::warn!(error = %e, "an account could not sign in after its password was set");
+            None
+        }
+    }
+}

@@ -2,14 +2,14 @@
 //! it) and a password, and is signed in with it. A wrong code, and a number that already has an
 //! account (no code was sent to it), get the same answer.
 
-use super::limited;
+use super::{limited, signed_in_after};
 use crate::{
     actions::Caller,
     error::AppError,
     state::AppState,
     store::{
         codes::{self, Purpose},
-        sessions::{self, Attempt, NewSession},
+        sessions::NewSession,
         users::{self, UserError},
     },
 };
@@ -52,20 +52,5 @@ pub async fn register(
             UserError::Taken(_) => wrong_code(),
             e => e.into(),
         })?;
-    let phone = new.phone.as_ref().map(|p| p.as_str()).unwrap_or_default();
-    let attempt = Attempt {
-        login: phone,
-        password: new.password.expose(),
-        address: who.addr,
-        user_agent,
-        replaces: None,
-        known: None,
-    };
-    match sessions::login(&state.db, &state.sign_in, &attempt, now).await {
-        Ok(session) => Ok(Some(session)),
-        Err(e) => {
-            tracing::warn!(error = %e, "a new account could not sign in");
-            Ok(None)
-        }
-    }
+    Ok(signed_in_after(state, who, &phone, new.password.expose(), user_agent, now).await)
 }

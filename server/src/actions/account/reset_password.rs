@@ -2,14 +2,14 @@
 //! sent to it) and sets a new one; every session of the account ends and this browser is signed
 //! in. A wrong code, and a number without an account (no code was sent), get the same answer.
 
-use super::limited;
+use super::{limited, signed_in_after};
 use crate::{
     actions::Caller,
     error::AppError,
     state::AppState,
     store::{
         codes::{self, Purpose},
-        sessions::{self, Attempt, NewSession},
+        sessions::NewSession,
         users,
     },
 };
@@ -47,19 +47,5 @@ pub async fn reset_password(
     {
         return Err(wrong_code());
     }
-    let attempt = Attempt {
-        login: reset.phone.as_str(),
-        password,
-        address: who.addr,
-        user_agent,
-        replaces: None,
-        known: None,
-    };
-    match sessions::login(&state.db, &state.sign_in, &attempt, now).await {
-        Ok(session) => Ok(Some(session)),
-        Err(e) => {
-            tracing::warn!(error = %e, "an account could not sign in after its reset");
-            Ok(None)
-        }
-    }
+    Ok(signed_in_after(state, who, &reset.phone, password, user_agent, now).await)
 }

@@ -1,9 +1,11 @@
 //! `notice`: the union sends the enterprise its rectification notice. The deadlines start
 //! (acknowledge within working days, fix by the date); the officers and the reporter are told.
 
+use super::review;
 use crate::{
     actions::{authorize, rec, Caller},
     error::AppError,
+    photos::intake::remove_unused,
     state::AppState,
     store::steps::{self, Audience, By, Extra, Set, Step, Visibility},
 };
@@ -46,11 +48,15 @@ pub async fn send(
             message: p.plan_missing.then(|| t.action_plan_required().to_string()),
             fields: p.fields,
         })?;
+    // The photos last: masked copies are made only for a notice that is otherwise complete.
+    let (releases, created) =
+        review::releases(state, report, &form.mask, &form.withhold, who.lang).await?;
+    let reviewed = review::note(&releases, app::i18n::Lang::ZhCn);
     let note = fill(
         rec().notice_sent_note(),
         &[("date", &LocalTime::shanghai(notice.deadline_at).date())],
     );
-    let step = Step::new(report, "notice", By::Party(Party::Union), who.user_id())
+    let mut step = Step::new(report, "notice", By::Party(Party::Union), who.user_id())
         .event(Event::SendNotice)
         .entry(note.clone(), Visibility::All)
         .set(Set::AckDue(state.deadlines.ack_due(now)))
@@ -58,13 +64,23 @@ pub async fn send(
         .set(Set::Supervised(grade == Grade::Major))
         .set(Set::ConfirmDue(None))
         .set(Set::Noticed(now))
-        .extra(Extra::Notice(notice))
+        .extra(Extra::Notice {
+            notice: Box::new(notice),
+            releases,
+            address: who.addr.to_string(),
+        })
         .tell_with(Audience::Officers, "notice", rec().notify_notice(), note)
         .tell(
             Audience::Reporter,
             "reporter",
             rec().notify_notice_to_reporter(),
         );
-    steps::record(&state.db, &step, now, who.lang).await?;
+    if let Some(reviewed) = reviewed {
+        step = step.also(reviewed, Visibility::Union);
+    }
+    if let Err(e) = steps::record(&state.db, &step, now, who.lang).await {
+        remove_unused(state, created).await;
+        return Err(e);
+    }
     Ok(())
 }
