@@ -279,6 +279,60 @@ impl PhonePage {
         panic!("could not bring `{selector}` clear of the header and navigation");
     }
 
+    /// Drags across an element with the mouse, from and to fractions of its width and height
+    /// (pressed, moved in steps, released), after scrolling it into view.
+    pub async fn drag(&self, selector: &str, from: (f64, f64), to: (f64, f64)) {
+        let el = self
+            .page
+            .find_element(selector)
+            .await
+            .unwrap_or_else(|e| panic!("no `{selector}`: {e}"));
+        let scroll = ScrollIntoViewIfNeededParams::builder()
+            .backend_node_id(el.backend_node_id)
+            .build();
+        let _ = self.page.execute(scroll).await;
+        let rect = self
+            .eval(&format!(
+                "(() => {{ const r = document.querySelector({selector:?}).getBoundingClientRect(); \
+                 return [r.left, r.top, r.width, r.height]; }})()"
+            ))
+            .await;
+        let n = |i: usize| {
+            rect[i]
+                .as_f64()
+                .unwrap_or_else(|| panic!("`{selector}` has no box"))
+        };
+        let point = |f: (f64, f64)| (n(0) + n(2) * f.0, n(1) + n(3) * f.1);
+        let mouse = |kind: DispatchMouseEventType, (x, y): (f64, f64), buttons: i64| {
+            DispatchMouseEventParams::builder()
+                .r#type(kind)
+                .x(x)
+                .y(y)
+                .button(chromiumoxide::cdp::browser_protocol::input::MouseButton::Left)
+                .buttons(buttons)
+                .click_count(1)
+                .build()
+                .expect("mouse event")
+        };
+        let (a, b) = (point(from), point(to));
+        self.page
+            .execute(mouse(DispatchMouseEventType::MousePressed, a, 1))
+            .await
+            .expect("press");
+        for step in 1..=5 {
+            let t = f64::from(step) / 5.0;
+            let p = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+            self.page
+                .execute(mouse(DispatchMouseEventType::MouseMoved, p, 1))
+                .await
+                .expect("move");
+        }
+        self.page
+            .execute(mouse(DispatchMouseEventType::MouseReleased, b, 0))
+            .await
+            .expect("release");
+    }
+
     /// Taps a text field and enters text as a phone keyboard (IME) commits it.
     pub async fn type_into(&self, selector: &str, text: &str) {
         self.tap(selector).await;

@@ -71,7 +71,14 @@ async fn three_phones_close_the_loop() {
         inspector.type_into("form[action$='/notice'] textarea[name=measures]", "加装临边防护栏和安全网").await;
         inspector.type_into("form[action$='/notice'] input[name=standard]", "JGJ 80-2016").await;
         inspector.type_into("form[action$='/notice'] input[name=acceptance_person]", "安全部 李四").await;
+        // The photo review: a finger drags a box over what the enterprise must not see.
+        inspector.drag(".mask-photo .mask-frame", (0.3, 0.3), (0.6, 0.6)).await;
+        let marked = inspector.eval("document.querySelector('form[action$=\"/notice\"] input[name=mask]')?.value ?? ''").await;
+        assert!(marked.as_str().is_some_and(|m| m.contains(':')), "no mask field: {marked}");
+        assert_eq!(inspector.eval("document.querySelectorAll('.mask-box').length").await, 1);
         inspector.tap_and_wait("form[action$='/notice'] button[type=submit]", "ok=1").await;
+        let text = inspector.main_text().await;
+        assert!(text.contains("照片审核：向企业提供 1 张（其中遮挡 1 张），不提供 0 张"), "{text}");
         assert!(inspector.main_text().await.contains("已发整改通知"));
 
         // The officer acknowledges and sends the rectification with an after-photo.
