@@ -141,6 +141,13 @@ pub struct Settings {
     )]
     pub secret_key: Option<String>,
 
+    /// The file the secret key is kept in when `SAFESNAP_SECRET_KEY` is not set (generated on
+    /// first start, mode 0600). Keep it out of the data directory and its backups: a copy of the
+    /// database and the photos without it does not open what is sealed.
+    /// [default: <data-dir>/secret.key]
+    #[arg(long, env = "SAFESNAP_SECRET_KEY_FILE", global = true)]
+    pub secret_key_file: Option<PathBuf>,
+
     /// Mark cookies Secure (set when the site is served over HTTPS, directly or behind a proxy).
     #[arg(
         long,
@@ -408,8 +415,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub photo_dir: PathBuf,
     pub site_root: PathBuf,
-    /// `None`: read or create `<data_dir>/secret.key` at start-up.
+    /// `None`: read or create `secret_key_file` at start-up.
     pub secret_key: Option<Vec<u8>>,
+    pub secret_key_file: PathBuf,
     pub log_format: LogFormat,
     pub log: String,
     pub secure_cookies: bool,
@@ -445,6 +453,10 @@ impl Config {
             data_dir: s.data_dir.clone(),
             site_root: s.site_root.clone(),
             secret_key,
+            secret_key_file: s
+                .secret_key_file
+                .clone()
+                .unwrap_or_else(|| s.data_dir.join("secret.key")),
             log_format: s.log_format,
             log: s.log.clone(),
             secure_cookies: s.secure_cookies,
@@ -482,6 +494,7 @@ impl Config {
             photo_dir: data_dir.join("photos"),
             site_root: site_root.to_path_buf(),
             secret_key: None,
+            secret_key_file: data_dir.join("secret.key"),
             log_format: LogFormat::Human,
             log: "warn".into(),
             secure_cookies: false,

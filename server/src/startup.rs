@@ -94,7 +94,7 @@ impl Application {
         })?;
         let secret_key = match &config.secret_key {
             Some(key) => key.clone(),
-            None => load_or_create_secret(&config.data_dir.join("secret.key"))?,
+            None => load_or_create_secret(&config.secret_key_file)?,
         };
 
         let db = open_database(config).await?;
@@ -298,6 +298,12 @@ fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, StartupError> {
             message: "is not 64+ hex characters; delete it to have a new one generated".into(),
         }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                private_dir(parent).map_err(|e| StartupError::SecretFile {
+                    path: shown.clone(),
+                    message: format!("cannot create its folder: {e}"),
+                })?;
+            }
             let mut key = vec![0u8; 32];
             getrandom::fill(&mut key).map_err(|e| StartupError::SecretFile {
                 path: shown.clone(),
@@ -316,6 +322,18 @@ fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, StartupError> {
             message: e.to_string(),
         }),
     }
+}
+
+/// A folder only this user can enter (for a key file kept outside the data directory).
+fn private_dir(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -370,6 +388,20 @@ mod tests {
                 std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
                 0o600
             );
+        }
+    }
+
+    #[test]
+    fn a_key_file_outside_the_data_directory_gets_a_private_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys").join("safesnap").join("secret.key");
+        let first = load_or_create_secret(&path).unwrap();
+        assert_eq!(load_or_create_secret(&path).unwrap(), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let folder = std::fs::metadata(path.parent().unwrap()).unwrap();
+            assert_eq!(folder.permissions().mode() & 0o777, 0o700);
         }
     }
 
