@@ -241,9 +241,8 @@ impl PhonePage {
         }
     }
 
-    /// Taps an element as a finger would: scrolls it (with the mouse wheel) clear of the sticky
-    /// header and the bottom navigation, then clicks its centre. Needs no page JavaScript.
-    pub async fn tap(&self, selector: &str) {
+    /// The element, scrolled into view.
+    async fn scrolled_to(&self, selector: &str) -> chromiumoxide::Element {
         let el = self
             .page
             .find_element(selector)
@@ -253,6 +252,13 @@ impl PhonePage {
             .backend_node_id(el.backend_node_id)
             .build();
         let _ = self.page.execute(scroll).await;
+        el
+    }
+
+    /// Taps an element as a finger would: scrolls it (with the mouse wheel) clear of the sticky
+    /// header and the bottom navigation, then clicks its centre. Needs no page JavaScript.
+    pub async fn tap(&self, selector: &str) {
+        let el = self.scrolled_to(selector).await;
         for _ in 0..6 {
             let point = el
                 .clickable_point()
@@ -282,15 +288,7 @@ impl PhonePage {
     /// Drags across an element with the mouse, from and to fractions of its width and height
     /// (pressed, moved in steps, released), after scrolling it into view.
     pub async fn drag(&self, selector: &str, from: (f64, f64), to: (f64, f64)) {
-        let el = self
-            .page
-            .find_element(selector)
-            .await
-            .unwrap_or_else(|e| panic!("no `{selector}`: {e}"));
-        let scroll = ScrollIntoViewIfNeededParams::builder()
-            .backend_node_id(el.backend_node_id)
-            .build();
-        let _ = self.page.execute(scroll).await;
+        self.scrolled_to(selector).await;
         let rect = self
             .eval(&format!(
                 "(() => {{ const r = document.querySelector({selector:?}).getBoundingClientRect(); \

@@ -71,3 +71,29 @@ async fn signed_in_after(
         }
     }
 }
+
+/// The answer to a wrong or expired one-time code (also to a number the code was never sent to:
+/// the same words, so that nothing tells the two apart).
+fn wrong_code(who: Caller<'_>) -> AppError {
+    AppError::invalid(vec![app::domain::report::FieldError::new(
+        "code",
+        who.lang.tr().account_code_wrong(),
+    )])
+}
+
+/// Uses up the code sent to `phone` for `purpose`, or answers [`wrong_code`].
+async fn take_code(
+    state: &crate::state::AppState,
+    who: Caller<'_>,
+    purpose: crate::store::codes::Purpose,
+    phone: &app::domain::phone::PhoneNumber,
+    code: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let key = &state.sign_in.counters;
+    if crate::store::codes::take(&state.db, key, purpose, phone, code, now).await? {
+        Ok(())
+    } else {
+        Err(wrong_code(who))
+    }
+}

@@ -2,21 +2,18 @@
 //! it) and a password, and is signed in with it. A wrong code, and a number that already has an
 //! account (no code was sent to it), get the same answer.
 
-use super::{limited, signed_in_after};
+use super::{limited, signed_in_after, take_code, wrong_code};
 use crate::{
     actions::Caller,
     error::AppError,
     state::AppState,
     store::{
-        codes::{self, Purpose},
+        codes::Purpose,
         sessions::NewSession,
         users::{self, UserError},
     },
 };
-use app::domain::{
-    forms::account::{RegisterForm, Registration},
-    report::FieldError,
-};
+use app::domain::forms::account::{RegisterForm, Registration};
 
 /// The new account's session (`None` if signing in failed after the account was made: the
 /// worker then signs in by hand).
@@ -28,28 +25,15 @@ pub async fn register(
     form: RegisterForm,
 ) -> Result<Option<NewSession>, AppError> {
     limited(state, who)?;
-    let t = who.lang.tr();
     let Registration { user: new, code } = form.parse(who.lang)?;
     let now = state.clock.now_ms();
-    let wrong_code = || AppError::invalid(vec![FieldError::new("code", t.account_code_wrong())]);
-    let phone = new.phone.clone().ok_or_else(wrong_code)?;
-    if !codes::take(
-        &state.db,
-        &state.sign_in.counters,
-        Purpose::Register,
-        &phone,
-        &code,
-        now,
-    )
-    .await?
-    {
-        return Err(wrong_code());
-    }
+    let phone = new.phone.clone().ok_or_else(|| wrong_code(who))?;
+    take_code(state, who, Purpose::Register, &phone, &code, now).await?;
     users::create(&state.db, &new, None, who.addr, now)
         .await
         .map_err(|e| match e {
             // Registered in the meantime: answered like any wrong code.
-            UserError::Taken(_) => wrong_code(),
+            UserError::Taken(_) => wrong_code(who),
             e => e.into(),
         })?;
     Ok(signed_in_after(state, who, &phone, new.password.expose(), user_agent, now).await)

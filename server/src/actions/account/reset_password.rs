@@ -2,18 +2,14 @@
 //! sent to it) and sets a new one; every session of the account ends and this browser is signed
 //! in. A wrong code, and a number without an account (no code was sent), get the same answer.
 
-use super::{limited, signed_in_after};
+use super::{limited, signed_in_after, take_code, wrong_code};
 use crate::{
     actions::Caller,
     error::AppError,
     state::AppState,
-    store::{
-        codes::{self, Purpose},
-        sessions::NewSession,
-        users,
-    },
+    store::{codes::Purpose, sessions::NewSession, users},
 };
-use app::domain::{forms::account::ResetForm, report::FieldError};
+use app::domain::forms::account::ResetForm;
 
 #[tracing::instrument(skip_all)]
 pub async fn reset_password(
@@ -23,29 +19,15 @@ pub async fn reset_password(
     form: ResetForm,
 ) -> Result<Option<NewSession>, AppError> {
     limited(state, who)?;
-    let t = who.lang.tr();
     let reset = form.parse(who.lang)?;
     let now = state.clock.now_ms();
-    let wrong_code = || AppError::invalid(vec![FieldError::new("code", t.account_code_wrong())]);
-    let key = &state.sign_in.counters;
-    if !codes::take(
-        &state.db,
-        key,
-        Purpose::Reset,
-        &reset.phone,
-        &reset.code,
-        now,
-    )
-    .await?
-    {
-        return Err(wrong_code());
-    }
+    take_code(state, who, Purpose::Reset, &reset.phone, &reset.code, now).await?;
     let password = reset.password.expose();
     if users::reset_password(&state.db, &reset.phone, password, who.addr, now)
         .await?
         .is_none()
     {
-        return Err(wrong_code());
+        return Err(wrong_code(who));
     }
     Ok(signed_in_after(state, who, &reset.phone, password, user_agent, now).await)
 }
