@@ -103,6 +103,12 @@ pub mod server {
             .ok_or_else(|| ServerFnError::new("no receipt keys"))
     }
 
+    /// The master keys (open each report's data key).
+    pub fn vault() -> Result<std::sync::Arc<crate::backend::vault::Vault>, ServerFnError> {
+        use_context::<std::sync::Arc<crate::backend::vault::Vault>>()
+            .ok_or_else(|| ServerFnError::new("no master keys"))
+    }
+
     pub fn now() -> i64 {
         use_context::<SharedClock>()
             .map(|c| c.now_ms())

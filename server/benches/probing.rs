@@ -60,7 +60,7 @@ async fn run(engine: &str, db_url: Option<String>, rounds: usize) {
                 ..Grants::default()
             },
         };
-        server::store::users::create(&state.db, &user, None, "127.0.0.1", 0)
+        server::store::users::create(&state.db, &state.vault, &user, None, "127.0.0.1", 0)
             .await
             .unwrap();
     }

@@ -115,7 +115,9 @@ async fn fan_out(engine: &str, db_url: Option<String>, subscriptions: usize) {
     let state = app.state().clone();
     let now = state.clock.now_ms();
     server::seed::seed_demo(&state.db, now).await.unwrap();
-    server::seed::seed_demo_users(&state.db, now).await.unwrap();
+    server::seed::seed_demo_users(&state.db, &state.vault, now)
+        .await
+        .unwrap();
     let officer: Uuid = app::db_run!(&state.db, |pool| sqlx::query_scalar(
         "SELECT id FROM users WHERE username = 'officer'"
     )

@@ -38,6 +38,22 @@ pub enum Command {
     /// Manage the programs that may post CAP alerts.
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// Manage the master keys that wrap each report's data key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `server keys …`
+#[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
+pub enum KeysCommand {
+    /// Put a new master key in the master key file, re-wrap every data key under it, then drop
+    /// the old key. Servers keep running: they notice the file changed. Back up the new file.
+    Rotate {
+        /// Seconds to wait before the last pass, for a write a running server began with the
+        /// old key just before the new one was added.
+        #[arg(long, default_value_t = 5)]
+        grace_secs: u64,
+    },
 }
 
 /// `server alerts …`
@@ -147,6 +163,14 @@ pub struct Settings {
     /// [default: <data-dir>/secret.key]
     #[arg(long, env = "SAFESNAP_SECRET_KEY_FILE", global = true)]
     pub secret_key_file: Option<PathBuf>,
+
+    /// The master key file: the keys that wrap each report's data key (generated on first
+    /// start, mode 0600; `server keys rotate` replaces the key in it). Never in the data
+    /// directory or the photo store, and backed up apart from them: without it nothing sealed
+    /// in the database or the photos can be read.
+    /// [default: master.keys beside the secret key file]
+    #[arg(long, env = "SAFESNAP_MASTER_KEY_FILE", global = true)]
+    pub master_key_file: Option<PathBuf>,
 
     /// Mark cookies Secure (set when the site is served over HTTPS, directly or behind a proxy).
     #[arg(
@@ -402,6 +426,9 @@ fn first_line(s: &str) -> String {
         .to_string()
 }
 
+/// The master key file's name when only the secret key file is configured (beside it).
+pub const MASTER_KEY_FILE_NAME: &str = "master.keys";
+
 /// Days a closed report keeps its reporter's identity and evidence.
 pub const DEFAULT_RETENTION_DAYS: u32 = 365;
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -418,6 +445,7 @@ pub struct Config {
     /// `None`: read or create `secret_key_file` at start-up.
     pub secret_key: Option<Vec<u8>>,
     pub secret_key_file: PathBuf,
+    pub master_key_file: PathBuf,
     pub log_format: LogFormat,
     pub log: String,
     pub secure_cookies: bool,
@@ -457,6 +485,12 @@ impl Config {
                 .secret_key_file
                 .clone()
                 .unwrap_or_else(|| s.data_dir.join("secret.key")),
+            master_key_file: s.master_key_file.clone().unwrap_or_else(|| {
+                s.secret_key_file
+                    .as_deref()
+                    .unwrap_or(&s.data_dir.join("secret.key"))
+                    .with_file_name(MASTER_KEY_FILE_NAME)
+            }),
             log_format: s.log_format,
             log: s.log.clone(),
             secure_cookies: s.secure_cookies,
@@ -495,6 +529,7 @@ impl Config {
             site_root: site_root.to_path_buf(),
             secret_key: None,
             secret_key_file: data_dir.join("secret.key"),
+            master_key_file: data_dir.join(MASTER_KEY_FILE_NAME),
             log_format: LogFormat::Human,
             log: "warn".into(),
             secure_cookies: false,

@@ -46,6 +46,9 @@ fn main() -> ExitCode {
             Command::Alerts(config::AlertsCommand::AddSource { name }) => {
                 add_source(&config, &name).await
             }
+            Command::Keys(config::KeysCommand::Rotate { grace_secs }) => {
+                rotate_keys(&config, grace_secs).await
+            }
         }
     });
     match result {
@@ -83,7 +86,8 @@ async fn seed_demo(config: &Config) -> Result<(), StartupError> {
         "demo data loaded: {} districts and zones, {} industries, {} enterprises ({} coal mines)",
         counts.districts, counts.industries, counts.enterprises, counts.coal_mines
     );
-    let logins = seed::seed_demo_users(&db, now)
+    let (_, vault) = startup::open_keys(config)?;
+    let logins = seed::seed_demo_users(&db, &vault, now)
         .await
         .map_err(StartupError::Reference)?;
     println!("demo logins (password for all: {}):", seed::DEMO_PASSWORD);
@@ -98,6 +102,28 @@ async fn seed_demo(config: &Config) -> Result<(), StartupError> {
     }
     db.close().await;
     Ok(())
+}
+
+async fn rotate_keys(config: &Config, grace_secs: u64) -> Result<(), StartupError> {
+    let db = startup::open_database(config).await?;
+    let (_, vault) = startup::open_keys(config)?;
+    let result =
+        server::store::at_rest::rotate(&db, &vault, std::time::Duration::from_secs(grace_secs))
+            .await;
+    db.close().await;
+    match result {
+        Ok(done) => {
+            println!(
+                "master key rotated: {} data keys re-wrapped under {}, {} old key(s) removed from {}. Back up the new file now.",
+                done.rewrapped,
+                done.key_id,
+                done.retired,
+                config.master_key_file.display()
+            );
+            Ok(())
+        }
+        Err(message) => Err(StartupError::Admin(message)),
+    }
 }
 
 async fn add_source(config: &Config, name: &str) -> Result<(), StartupError> {
@@ -136,7 +162,8 @@ async fn create_admin(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
-    let result = seed::create_admin(&db, username, name, district, now).await;
+    let (_, vault) = startup::open_keys(config)?;
+    let result = seed::create_admin(&db, &vault, username, name, district, now).await;
     db.close().await;
     match result {
         Ok(password) => {

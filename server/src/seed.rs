@@ -342,7 +342,11 @@ pub struct DemoLogin {
 
 /// A demo user for every role, with real scopes in the demo directory. Existing demo users are
 /// left as they are.
-pub async fn seed_demo_users(db: &Db, now_ms: i64) -> Result<Vec<DemoLogin>, sqlx::Error> {
+pub async fn seed_demo_users(
+    db: &Db,
+    vault: &app::backend::vault::Vault,
+    now_ms: i64,
+) -> Result<Vec<DemoLogin>, sqlx::Error> {
     use app::domain::{
         forms::account::{NewUser, Secret},
         phone::PhoneNumber,
@@ -473,7 +477,7 @@ pub async fn seed_demo_users(db: &Db, now_ms: i64) -> Result<Vec<DemoLogin>, sql
             password: Secret::new(DEMO_PASSWORD),
             grants,
         };
-        match users::create(db, &new, None, "seed-demo", now_ms).await {
+        match users::create(db, vault, &new, None, "seed-demo", now_ms).await {
             Ok(_) | Err(UserError::Taken(_)) => {}
             Err(e) => return Err(sqlx::Error::Protocol(format!("demo user {login}: {e:?}"))),
         }
@@ -488,6 +492,7 @@ pub async fn seed_demo_users(db: &Db, now_ms: i64) -> Result<Vec<DemoLogin>, sql
 /// Creates a union admin with a random password, which is returned (for the terminal only).
 pub async fn create_admin(
     db: &Db,
+    vault: &app::backend::vault::Vault,
     username: &str,
     name: &str,
     district: Option<&str>,
@@ -527,7 +532,7 @@ pub async fn create_admin(
             ..Grants::default()
         },
     };
-    match users::create(db, &new, None, "command line", now_ms).await {
+    match users::create(db, vault, &new, None, "command line", now_ms).await {
         Ok(_) => Ok(password),
         Err(UserError::Taken(_)) => Err(format!("the username `{username}` is already taken")),
         Err(e) => Err(format!("cannot create the admin: {e:?}")),

@@ -49,6 +49,10 @@ pub enum StartupError {
     PhotoDir { path: String, source: io::Error },
     #[error("secret key file {path}: {message}")]
     SecretFile { path: String, message: String },
+    #[error(
+        "{0} (set SAFESNAP_MASTER_KEY_FILE to the master key file; keep it apart from the data)"
+    )]
+    MasterKeys(#[from] app::backend::vault::VaultError),
     #[error("{0}")]
     Database(#[from] DbError),
     #[error("cannot prepare the database (reference data, stored receipt codes): {0}")]
@@ -61,6 +65,16 @@ pub enum StartupError {
     PortInUse { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source} (check SAFESNAP_HOST and SAFESNAP_PORT)")]
     Bind { addr: SocketAddr, source: io::Error },
+}
+
+/// The secret key and the master keys (each read, or created on first start).
+pub fn open_keys(config: &Config) -> Result<(Vec<u8>, app::backend::vault::Vault), StartupError> {
+    let secret_key = match &config.secret_key {
+        Some(key) => key.clone(),
+        None => load_or_create_secret(&config.secret_key_file)?,
+    };
+    let vault = app::backend::vault::Vault::open_or_create(&config.master_key_file, &secret_key)?;
+    Ok((secret_key, vault))
 }
 
 /// A built, bound, not yet serving application.
@@ -92,16 +106,31 @@ impl Application {
             path: config.photo_dir.display().to_string(),
             source,
         })?;
-        let secret_key = match &config.secret_key {
-            Some(key) => key.clone(),
-            None => load_or_create_secret(&config.secret_key_file)?,
-        };
+        let (secret_key, vault) = open_keys(config)?;
+        let vault = Arc::new(vault);
+        let store: Arc<dyn crate::photos::store::PhotoStore> =
+            Arc::new(LocalStore::new(&config.photo_dir));
 
         let db = open_database(config).await?;
         let receipts = app::backend::receipts::ReceiptKeys::from_secret(&secret_key);
         crate::store::receipts::hash_plain_codes(&db, &receipts)
             .await
             .map_err(StartupError::Reference)?;
+        let fingerprints = app::backend::keyed::KeyedHash::from_secret(
+            &secret_key,
+            app::backend::keyed::purpose::FINGERPRINT,
+        );
+        crate::store::at_rest::seal_plain_rows(
+            &db,
+            &vault,
+            &crate::store::at_rest::Legacy {
+                identity: IdentityKey::from_secret(&secret_key),
+                fingerprints: fingerprints.clone(),
+            },
+            store.as_ref(),
+        )
+        .await
+        .map_err(StartupError::Reference)?;
         let db_for_push = db.clone();
         let clock_now = clock.now_ms();
 
@@ -145,11 +174,12 @@ impl Application {
             assets: Arc::new(assets),
             photo_dir: config.photo_dir.clone(),
             secret_key: Arc::new(secret_key.clone()),
-            store: Arc::new(LocalStore::new(&config.photo_dir)),
+            store,
             photos: Pipeline::per_core(),
             limiter: Arc::new(RateLimiter::default()),
             clock,
-            identity: IdentityKey::from_secret(&secret_key),
+            vault,
+            fingerprints,
             cursor_key: CursorKey::from_secret(&secret_key),
             sign_in: crate::store::sessions::SignInKeys::from_secret(&secret_key),
             receipts,

@@ -7,9 +7,7 @@ use crate::{
     photos::{store::PhotoStore, Pipeline},
 };
 use app::{
-    backend::{
-        clock::SharedClock, cursor::CursorKey, identity::IdentityKey, ratelimit::RateLimiter, Db,
-    },
+    backend::{clock::SharedClock, cursor::CursorKey, ratelimit::RateLimiter, Db},
     domain::{deadlines::Deadlines, heat::CityRules},
 };
 use axum::extract::FromRef;
@@ -31,8 +29,10 @@ pub struct AppState {
     pub photos: Pipeline,
     pub limiter: Arc<RateLimiter>,
     pub clock: SharedClock,
-    /// Seals reporters' names and phone numbers.
-    pub identity: IdentityKey,
+    /// The master keys: open each report's data key (and the accounts' phone numbers).
+    pub vault: Arc<app::backend::vault::Vault>,
+    /// Keys what a submission carried (`reports.fingerprint`).
+    pub fingerprints: app::backend::keyed::KeyedHash,
     /// Seals the queues' page cursors.
     pub cursor_key: CursorKey,
     /// Keep receipt codes as keyed hashes (and sealed) in the database.
@@ -70,6 +70,7 @@ impl AppState {
         provide_context(self.limiter.clone());
         provide_context(self.cursor_key.clone());
         provide_context(self.receipts.clone());
+        provide_context(self.vault.clone());
         provide_context(self.clock.clone());
         provide_context(self.deadlines);
         provide_context((*self.heat_rules).clone());

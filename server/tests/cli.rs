@@ -119,12 +119,14 @@ fn help_lists_every_setting_and_its_variable() {
         "SAFESNAP_PHOTO_DIR",
         "SAFESNAP_SITE_ROOT",
         "SAFESNAP_SECRET_KEY",
+        "SAFESNAP_SECRET_KEY_FILE",
+        "SAFESNAP_MASTER_KEY_FILE",
         "LOG_FORMAT",
         "RUST_LOG",
     ] {
         assert!(help.contains(var), "--help does not mention {var}");
     }
-    for cmd in ["serve", "migrate", "seed-demo"] {
+    for cmd in ["serve", "migrate", "seed-demo", "keys"] {
         assert!(help.contains(cmd), "--help does not mention {cmd}");
     }
 }
@@ -151,6 +153,53 @@ fn migrate_and_seed_demo_work_on_a_fresh_sqlite_file() {
         "second run changed the counts"
     );
     assert!(data.path().join("safesnap.db").exists());
+}
+
+#[test]
+fn the_master_key_rotates_from_the_terminal_and_a_broken_key_file_is_one_clear_line() {
+    let data = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let master = keys.path().join("master.keys");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(args)
+            .env("SAFESNAP_DATA_DIR", data.path())
+            .env("SAFESNAP_SECRET_KEY_FILE", keys.path().join("secret.key"))
+            .env_remove("SAFESNAP_MASTER_KEY_FILE")
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    // The demo's accounts have phone numbers: their data key is wrapped by the first master
+    // key, made beside the secret key (not in the data directory).
+    let out = run(&["seed-demo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = std::fs::read_to_string(&master).unwrap();
+    assert!(!data.path().join("master.keys").exists());
+    let out = run(&["keys", "rotate", "--grace-secs", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        said.contains("master key rotated: 1 data keys re-wrapped")
+            && said.contains("1 old key(s) removed"),
+        "{said}"
+    );
+    let second = std::fs::read_to_string(&master).unwrap();
+    assert_ne!(first, second);
+    let ids = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&second).len(), 1);
+    assert!(said.contains(&ids(&second)[0]));
+    // Seeding again opens the re-wrapped key with the new file.
+    let out = run(&["seed-demo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A broken key file stops the server with one line that names it.
+    std::fs::write(&master, "m1 not-a-key\n").unwrap();
+    assert_one_clear_line(&run(&["keys", "rotate"]), "master key file");
 }
 
 #[test]

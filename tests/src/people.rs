@@ -36,15 +36,16 @@ impl TestApp {
         server::seed::seed_demo(&self.db, now)
             .await
             .expect("seed directory");
-        let logins = server::seed::seed_demo_users(&self.db, now)
+        let logins = server::seed::seed_demo_users(&self.db, &self.state.vault, now)
             .await
             .expect("seed users");
         let mut users = BTreeMap::new();
         for l in logins {
             let id: Uuid = app::db_run!(&self.db, |pool| sqlx::query_scalar(
-                "SELECT id FROM users WHERE username = $1 OR phone = $1"
+                "SELECT id FROM users WHERE username = $1 OR phone = $2"
             )
             .bind(&l.login)
+            .bind(self.state.vault.phone_hash(&l.login))
             .fetch_one(pool)
             .await)
             .expect("demo user");

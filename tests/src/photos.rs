@@ -159,6 +159,12 @@ pub fn decode(jpeg: &[u8]) -> (Vec<u8>, usize, usize) {
     (image.pixels, image.width, image.height)
 }
 
+/// Whether the bytes decode as a picture in any format the product takes (JPEG, PNG, WebP).
+pub fn decodes(bytes: &[u8]) -> bool {
+    turbojpeg::decompress(bytes, turbojpeg::PixelFormat::RGB).is_ok()
+        || image::load_from_memory(bytes).is_ok()
+}
+
 /// Whether a decoded picture is upright: each quadrant has its colour.
 pub fn is_upright(rgb: &[u8], w: usize, h: usize) -> bool {
     close(colour_at(rgb, w, h, 0.25, 0.25), QUADRANTS[0])

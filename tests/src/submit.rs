@@ -137,6 +137,51 @@ impl TestApp {
         out
     }
 
+    /// A report's data key, as the server opens it (with the master key file).
+    pub async fn data_key(&self, report: uuid::Uuid) -> app::backend::vault::DataKey {
+        app::backend::vault::report_key(&self.db, &self.state.vault, report)
+            .await
+            .expect("data key")
+            .expect("every report has a data key that opens")
+    }
+
+    /// A photo's report's data key, and what the evidence row holds in the clear: its sealed
+    /// facts and the stored original's key.
+    async fn evidence_row(
+        &self,
+        photo: uuid::Uuid,
+    ) -> (app::backend::vault::DataKey, String, String) {
+        let (report, sealed, original): (uuid::Uuid, String, String) =
+            app::db_run!(&self.db, |pool| sqlx::query_as(
+                "SELECT p.report_id, e.sealed, e.original_key FROM photo_evidence e
+                 JOIN report_photos p ON p.id = e.photo_id WHERE e.photo_id = $1"
+            )
+            .bind(photo)
+            .fetch_one(pool)
+            .await)
+            .expect("evidence row");
+        (self.data_key(report).await, sealed, original)
+    }
+
+    /// A photo's evidence, opened with its report's key (what the union's evidence view shows).
+    pub async fn evidence(&self, photo: uuid::Uuid) -> app::backend::reports::EvidenceFacts {
+        let (key, sealed, _) = self.evidence_row(photo).await;
+        let json = key
+            .open(&app::backend::reports::field::evidence(photo), &sealed)
+            .expect("the evidence opens with its report's key");
+        serde_json::from_str(&json).expect("evidence JSON")
+    }
+
+    /// A photo's original file as received: stored sealed, opened with its report's key.
+    pub async fn original(&self, photo: uuid::Uuid) -> Vec<u8> {
+        let (key, _, stored) = self.evidence_row(photo).await;
+        key.open_bytes(
+            &app::backend::reports::field::original(photo),
+            &self.photo_file(&stored),
+        )
+        .expect("the original opens with its report's key")
+    }
+
     /// A stored photo file by key.
     pub fn photo_file(&self, key: &str) -> Vec<u8> {
         std::fs::read(

@@ -90,10 +90,20 @@ async fn a_worker_reports_a_hazard_and_finds_it_under_my_reports() {
     .unwrap();
     assert!(urgent);
     assert_eq!((via.as_str(), enterprise), ("app", Some(enterprise_id)));
-    let (display, client_sha, client_orientation, client_taken, received_bytes): (String, Option<String>, Option<i32>, Option<String>, i64) =
+    let (photo, display, received_bytes): (uuid::Uuid, String, i64) =
         app::db_run!(&app.db, |pool| sqlx::query_as(
-            "SELECT p.display_key, e.client_sha256, e.client_orientation, e.client_taken_at, e.received_bytes
-             FROM report_photos p JOIN photo_evidence e ON e.photo_id = p.id").fetch_one(pool).await).unwrap();
+            "SELECT p.id, p.display_key, e.received_bytes
+             FROM report_photos p JOIN photo_evidence e ON e.photo_id = p.id"
+        )
+        .fetch_one(pool)
+        .await)
+        .unwrap();
+    let facts = app.evidence(photo).await;
+    let (client_sha, client_orientation, client_taken) = (
+        facts.client_sha256,
+        facts.client_orientation,
+        facts.client_taken_at,
+    );
     // The browser hashed and read the original before compressing it.
     assert_eq!(
         client_sha.as_deref(),

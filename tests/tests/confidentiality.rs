@@ -187,8 +187,12 @@ both_backends! {
             strings.push(r.code.clone());
             strings.push(r.code.replace('-', ""));
         }
-        let originals: Vec<String> = app::db_run!(&app.db, |pool| sqlx::query_scalar("SELECT original_key FROM photo_evidence").fetch_all(pool).await).unwrap();
-        strings.extend(originals.iter().cloned());
+        // The stored originals' keys, and each original's own hash (sealed in the evidence).
+        let originals: Vec<(uuid::Uuid, String)> = app::db_run!(&app.db, |pool| sqlx::query_as("SELECT photo_id, original_key FROM photo_evidence").fetch_all(pool).await).unwrap();
+        for (photo, key) in &originals {
+            strings.push(key.clone());
+            strings.push(app.evidence(*photo).await.sha256);
+        }
         let secrets = Secrets { strings };
 
         // Everything the officer can reach.

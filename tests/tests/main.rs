@@ -5,6 +5,7 @@
 mod accessibility;
 mod accounts;
 mod alerts;
+mod at_rest;
 mod authorization;
 mod browser;
 mod browser_loop;

@@ -37,9 +37,10 @@ async fn nothing_stored(app: &TestApp) {
     );
 }
 
-/// A photo's derivatives and evidence, as stored.
+/// A photo's derivatives and the evidence kept in the clear, as stored.
 #[derive(sqlx::FromRow)]
 struct EvidenceRow {
+    id: uuid::Uuid,
     display_key: String,
     thumb_key: String,
     original_key: String,
@@ -48,14 +49,6 @@ struct EvidenceRow {
     original_width: i32,
     original_height: i32,
     exif_orientation: Option<i32>,
-    exif_taken_at: Option<String>,
-    exif_lat: Option<f64>,
-    exif_lon: Option<f64>,
-    client_sha256: Option<String>,
-    client_bytes: Option<i64>,
-    client_taken_at: Option<String>,
-    client_lat: Option<f64>,
-    client_orientation: Option<i32>,
 }
 
 /// The field message for `field` in an error body.
@@ -88,14 +81,14 @@ both_backends! {
         // Original, display copy and thumbnail.
         assert_eq!(app.photo_files().len(), 3);
         // Every derivative is encoded again, even of a clean small JPEG (no camera table
-        // survives): three more files. Files are content-addressed: the same photo in another
-        // report is stored once.
+        // survives): three more files. Derivatives are content-addressed: the same photo in
+        // another report shares them; its original is sealed with that report's own key.
         let clean = Report::about(enterprise).photo(photos::plain_jpeg(800, 600));
         assert_eq!(app.submit(&clean).await.status(), 201);
         assert_eq!(app.photo_files().len(), 6, "original, display copy and thumbnail of the clean JPEG");
         let again = Report::about(enterprise).photo(photos::plain_jpeg(800, 600));
         assert_eq!(app.submit(&again).await.status(), 201);
-        assert_eq!(app.photo_files().len(), 6, "the same photo again is the same three files");
+        assert_eq!(app.photo_files().len(), 7, "the same photo again: the same derivatives, its own sealed original");
 
         let (state, urgent, via): (String, bool, String) = app::db_run!(&app.db, |pool| sqlx::query_as(
             "SELECT state, urgent, via FROM reports").fetch_one(pool).await).unwrap();
@@ -203,27 +196,32 @@ both_backends! {
         assert_eq!(status, 201, "{body}");
 
         let row: EvidenceRow = app::db_run!(&app.db, |pool| sqlx::query_as(
-            "SELECT p.display_key, p.thumb_key, e.original_key, e.received_bytes, e.received_format,
-                    e.original_width, e.original_height, e.exif_orientation, e.exif_taken_at, e.exif_lat, e.exif_lon,
-                    e.client_sha256, e.client_bytes, e.client_taken_at, e.client_lat, e.client_orientation
+            "SELECT p.id, p.display_key, p.thumb_key, e.original_key, e.received_bytes, e.received_format,
+                    e.original_width, e.original_height, e.exif_orientation
              FROM report_photos p JOIN photo_evidence e ON e.photo_id = p.id").fetch_one(pool).await).unwrap();
-        let EvidenceRow { display_key: display, thumb_key: thumb, original_key, received_bytes: received, received_format: format,
-            original_width: ow, original_height: oh, exif_orientation: orient, exif_taken_at: taken, exif_lat: lat, exif_lon: lon,
-            client_sha256: csha, client_bytes: cbytes, client_taken_at: ctaken, client_lat: clat, client_orientation: corient } = row;
-        // The evidence: the file as received, byte for byte, under its own SHA-256.
-        assert_eq!(original_key, server::photos::sha256_hex(&original));
-        assert_eq!(app.photo_file(&original_key), original);
+        let EvidenceRow { id: photo, display_key: display, thumb_key: thumb, original_key, received_bytes: received, received_format: format,
+            original_width: ow, original_height: oh, exif_orientation: orient } = row;
+        // The evidence: the file as received, byte for byte, under its own SHA-256 — stored sealed
+        // with the report's key (the stored file is not the photo, and its name is not its hash).
+        let facts = app.evidence(photo).await;
+        assert_eq!(facts.sha256, server::photos::sha256_hex(&original));
+        assert_eq!(app.original(photo).await, original);
+        let stored = app.photo_file(&original_key);
+        assert_ne!(stored, original);
+        assert!(photos::decodes(&original) && !photos::decodes(&stored), "the stored original does not decode");
+        assert_ne!(original_key, facts.sha256);
         assert_eq!((received as usize, format.as_str()), (original.len(), "jpeg"));
         assert_eq!((ow, oh), (1800, 2400), "stored (sensor) size of an orientation-6 photo");
         assert_eq!(orient, Some(6));
-        assert_eq!(taken.as_deref(), Some("2026-07-14T10:22:33"));
-        assert!((lat.unwrap() - 34.76).abs() < 1e-9 && (lon.unwrap() - 113.621_666_666).abs() < 1e-6, "{lat:?} {lon:?}");
+        assert_eq!(facts.exif_taken_at.as_deref(), Some("2026-07-14T10:22:33"));
+        let (lat, lon) = facts.exif_location.unwrap();
+        assert!((lat - 34.76).abs() < 1e-9 && (lon - 113.621_666_666).abs() < 1e-6, "{lat:?} {lon:?}");
         // What the browser read before compressing.
-        assert_eq!(csha.as_deref(), Some("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"));
-        assert_eq!(cbytes, Some(4_812_345));
-        assert_eq!(ctaken.as_deref(), Some("2026-07-14T10:20:00"));
-        assert_eq!(clat, Some(34.7466));
-        assert_eq!(corient, Some(6));
+        assert_eq!(facts.client_sha256.as_deref(), Some("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"));
+        assert_eq!(facts.client_bytes, Some(4_812_345));
+        assert_eq!(facts.client_taken_at.as_deref(), Some("2026-07-14T10:20:00"));
+        assert_eq!(facts.client_location.map(|l| l.0), Some(34.7466));
+        assert_eq!(facts.client_orientation, Some(6));
 
         // exiftool, an independent metadata parser, finds EXIF (with GPS) in the original and
         // nothing but the JFIF header in the derivatives.
@@ -268,13 +266,17 @@ both_backends! {
             .photo(photos::plain_jpeg(800, 600));
         let (status, body) = json(app.submit(&report).await).await;
         assert_eq!(status, 201, "{body}");
-        // Kept sealed (XChaCha20-Poly1305 under the server's secret): a copy of the database
-        // alone does not name the reporter; the server opens it for a union admin's reveal.
-        let (name, phone): (String, String) = app::db_run!(&app.db, |pool| sqlx::query_as(
-            "SELECT name, phone FROM report_reporters").fetch_one(pool).await).unwrap();
+        // Kept sealed (XChaCha20-Poly1305 under the report's data key, itself wrapped by the
+        // master key): a copy of the database alone does not name the reporter; the server opens
+        // it for a union admin's reveal. Each value opens only as what it is.
+        let (report, name, phone): (uuid::Uuid, String, String) = app::db_run!(&app.db, |pool| sqlx::query_as(
+            "SELECT report_id, name, phone FROM report_reporters").fetch_one(pool).await).unwrap();
         assert!(!name.contains("王建国") && !phone.contains("13812345678") && !phone.contains("5678"), "{name} {phone}");
-        assert_eq!(app.state.identity.open(&name).as_deref(), Some("王建国"));
-        assert_eq!(app.state.identity.open(&phone).as_deref(), Some("13812345678"));
+        let key = app.data_key(report).await;
+        use app::backend::reports::field;
+        assert_eq!(key.open(field::REPORTER_NAME, &name).as_deref(), Some("王建国"));
+        assert_eq!(key.open(field::REPORTER_PHONE, &phone).as_deref(), Some("13812345678"));
+        assert_eq!(key.open(field::REPORTER_NAME, &phone), None, "a value moved to another column does not open");
         let code = body["receipt_code"].as_str().unwrap();
         let text = app.get(&format!("/api/v1/receipts/{code}")).await.text().await.unwrap();
         assert!(!text.contains("王建国") && !text.contains("13812345678") && !text.contains("5678"), "{text}");

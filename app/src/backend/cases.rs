@@ -3,7 +3,11 @@
 //! `OFFSET`, no `COUNT(*)`), duplicate candidates, the inbox.
 
 use super::cursor::Cursor;
-use super::Db;
+use super::{
+    reports::{field, EvidenceFacts, SealedLocation},
+    vault::{DataKey, Vault},
+    Db,
+};
 use crate::{
     db_run,
     domain::{
@@ -306,24 +310,38 @@ async fn timeline(db: &Db, id: Uuid, audience: Audience) -> Result<Vec<EventView
         .collect())
 }
 
-/// The thread between the reporter and the union.
-pub async fn messages(db: &Db, id: Uuid) -> Result<Vec<MessageView>, sqlx::Error> {
-    let rows: Vec<(i64, bool, String)> = db_run!(db, |pool| {
+/// The thread between the reporter and the union, opened with the report's data key.
+pub async fn messages(db: &Db, vault: &Vault, id: Uuid) -> Result<Vec<MessageView>, sqlx::Error> {
+    let rows: Vec<(Uuid, i64, bool, String)> = db_run!(db, |pool| {
         sqlx::query_as(
-            "SELECT at, from_reporter, body FROM report_messages WHERE report_id = $1 ORDER BY seq",
+            "SELECT id, at, from_reporter, body FROM report_messages WHERE report_id = $1 ORDER BY seq",
         )
         .bind(id)
         .fetch_all(pool)
         .await
     })?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = super::vault::report_key(db, vault, id).await?;
     Ok(rows
         .into_iter()
-        .map(|(at, from_reporter, body)| MessageView {
+        .map(|(message, at, from_reporter, body)| MessageView {
             at,
             from_reporter,
-            body,
+            body: opened(key.as_ref(), &field::message(message), &body).unwrap_or_default(),
         })
         .collect())
+}
+
+/// A sealed value opened with its report's key; `None` (and a line in the log) when it does not
+/// open, which only a replaced master key file or a changed row can cause.
+fn opened(key: Option<&DataKey>, field: &str, stored: &str) -> Option<String> {
+    let open = key.and_then(|k| k.open(field, stored));
+    if open.is_none() {
+        tracing::error!(field, "a sealed value does not open with its report's key");
+    }
+    open
 }
 
 type CoreRow = (
@@ -361,6 +379,7 @@ async fn core(db: &Db, id: Uuid) -> Result<Option<CoreRow>, sqlx::Error> {
 /// The union's view (no reporter identity: that takes the reveal action).
 pub async fn internal_view(
     db: &Db,
+    vault: &Vault,
     id: Uuid,
     lang: crate::i18n::Lang,
 ) -> Result<Option<InternalReportView>, sqlx::Error> {
@@ -370,8 +389,7 @@ pub async fn internal_view(
     type More = (
         Option<String>,
         Option<String>,
-        Option<f64>,
-        Option<f64>,
+        Option<String>,
         Option<Uuid>,
         Option<String>,
         Option<String>,
@@ -379,7 +397,7 @@ pub async fn internal_view(
     );
     let more: More = db_run!(db, |pool| {
         sqlx::query_as(
-        "SELECT r.address, r.description, r.lat, r.lon, r.assignee_id, u.display_name, r.routed_by, r.confirm_due_at
+        "SELECT r.address, r.description, r.location_sealed, r.assignee_id, u.display_name, r.routed_by, r.confirm_due_at
          FROM reports r LEFT JOIN users u ON u.id = r.assignee_id WHERE r.id = $1"
     )
     .bind(id)
@@ -398,28 +416,21 @@ pub async fn internal_view(
     .bind(id)
     .fetch_one(pool)
     .await)?;
-    type Ev = (
-        Uuid,
-        String,
-        i64,
-        i32,
-        i32,
-        Option<String>,
-        Option<f64>,
-        Option<f64>,
-        Option<String>,
-        Option<String>,
-    );
-    let evidence: Vec<Ev> = db_run!(db, |pool| {
+    let evidence: Vec<(Uuid, i64, i32, i32, Option<String>)> = db_run!(db, |pool| {
         sqlx::query_as(
-        "SELECT e.photo_id, e.original_key, e.received_bytes, e.original_width, e.original_height, e.exif_taken_at,
-                e.exif_lat, e.exif_lon, e.client_sha256, e.client_taken_at
+        "SELECT e.photo_id, e.received_bytes, e.original_width, e.original_height, e.sealed
          FROM photo_evidence e JOIN report_photos p ON p.id = e.photo_id WHERE p.report_id = $1 ORDER BY p.kind, p.position"
     )
     .bind(id)
     .fetch_all(pool)
     .await
     })?;
+    let key = super::vault::report_key(db, vault, id).await?;
+    let location = more
+        .2
+        .as_deref()
+        .and_then(|sealed| opened(key.as_ref(), field::LOCATION, sealed))
+        .and_then(|json| serde_json::from_str::<SealedLocation>(&json).ok());
     Ok(Some(InternalReportView {
         id: c.0,
         state: ReportState::parse(&c.1).unwrap_or(ReportState::Submitted),
@@ -439,31 +450,38 @@ pub async fn internal_view(
         fix_due_at: c.15,
         address: more.0,
         description: more.1,
-        location: more.2.zip(more.3),
-        assignee: more.4.zip(more.5),
-        routed_by: more.6,
-        confirm_due_at: more.7,
+        location: location.map(|l| (l.lat, l.lon)),
+        assignee: more.3.zip(more.4),
+        routed_by: more.5,
+        confirm_due_at: more.6,
         named,
         linked_to_account: linked,
         photos: photos(db, id, false).await?,
         evidence: evidence
             .into_iter()
-            .map(|e| EvidenceView {
-                photo_id: e.0,
-                sha256: e.1,
-                received_bytes: e.2,
-                original_size: (e.3, e.4),
-                taken_at: e.5,
-                exif_location: e.6.zip(e.7),
-                client_sha256: e.8,
-                client_taken_at: e.9,
+            .map(|(photo_id, received_bytes, w, h, sealed)| {
+                let facts = sealed
+                    .as_deref()
+                    .and_then(|s| opened(key.as_ref(), &field::evidence(photo_id), s))
+                    .and_then(|json| serde_json::from_str::<EvidenceFacts>(&json).ok())
+                    .unwrap_or_default();
+                EvidenceView {
+                    photo_id,
+                    sha256: facts.sha256,
+                    received_bytes,
+                    original_size: (w, h),
+                    taken_at: facts.exif_taken_at,
+                    exif_location: facts.exif_location,
+                    client_sha256: facts.client_sha256,
+                    client_taken_at: facts.client_taken_at,
+                }
             })
             .collect(),
         notice: notice(db, id).await?,
         rectifications: rectifications(db, id).await?,
         extension: extension(db, id).await?,
         timeline: timeline(db, id, Audience::Union).await?,
-        messages: messages(db, id).await?,
+        messages: messages(db, vault, id).await?,
     }))
 }
 

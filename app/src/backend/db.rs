@@ -143,6 +143,9 @@ impl Db {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
+                // Deleted rows (retention, values replaced by their sealed copies) are
+                // overwritten with zeros, not left in free pages for a copy of the file to show.
+                .pragma("secure_delete", "ON")
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .log_slow_statements(log::LevelFilter::Warn, Duration::from_millis(250));

@@ -24,6 +24,11 @@ pub mod purpose {
     pub const SIGN_IN: &str = "sign-in v1";
     /// The cookie of a browser that has signed in to an account before (`ss_known`).
     pub const KNOWN_DEVICE: &str = "known-device v1";
+    /// Accounts' phone numbers (`users.phone`; the number itself is sealed in `phone_sealed`).
+    pub const PHONE: &str = "account-phone v1";
+    /// What a submission carried (`reports.fingerprint`): a retry is recognised, and a copy of
+    /// the database cannot be searched for a reporter's name or phone in it.
+    pub const FINGERPRINT: &str = "submission-fingerprint v1";
 }
 
 impl KeyedHash {

@@ -19,5 +19,6 @@ pub mod receipts;
 pub mod reports;
 pub mod reveals;
 pub mod users;
+pub mod vault;
 
 pub use db::{now_ms, Backend, BeginWrite, Db, DbError};

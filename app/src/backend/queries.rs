@@ -142,6 +142,7 @@ pub async fn union_queue(
 
 pub async fn union_report(
     db: &Db,
+    vault: &super::vault::Vault,
     actor: Option<&Actor>,
     id: Uuid,
     lang: Lang,
@@ -156,7 +157,7 @@ pub async fn union_report(
         // Someone who may not see it is not told that it exists.
         Decision::Deny => return Ok(Access::NotFound),
     }
-    let Some(view) = cases::internal_view(db, id, lang).await? else {
+    let Some(view) = cases::internal_view(db, vault, id, lang).await? else {
         return Ok(Access::NotFound);
     };
     let may_reveal = decide(actor, Action::RevealIdentity, &Object::Report(&facts)).allowed();
@@ -249,6 +250,7 @@ pub async fn inbox(db: &Db, actor: Option<&Actor>) -> Result<Access<Vec<InboxIte
 /// Every user the admin may manage.
 pub async fn managed_users(
     db: &Db,
+    vault: &super::vault::Vault,
     actor: Option<&Actor>,
 ) -> Result<Access<Vec<users::UserSummary>>, sqlx::Error> {
     match decide(actor, Action::CreateUsers, &Object::None) {
@@ -256,7 +258,7 @@ pub async fn managed_users(
         d => return Ok(refuse(d)),
     }
     let mut out = Vec::new();
-    for u in users::all(db).await? {
+    for u in users::all(db, vault).await? {
         let facts: UserFacts = users::facts(db, u.id, &u.grants).await?;
         if decide(actor, Action::ManageUser, &Object::User(&facts)).allowed() {
             out.push(u);
@@ -268,10 +270,11 @@ pub async fn managed_users(
 /// One user, for the admin's edit page.
 pub async fn managed_user(
     db: &Db,
+    vault: &super::vault::Vault,
     actor: Option<&Actor>,
     id: Uuid,
 ) -> Result<Access<users::UserSummary>, sqlx::Error> {
-    let Some(u) = users::one(db, id).await? else {
+    let Some(u) = users::one(db, vault, id).await? else {
         return Ok(Access::NotFound);
     };
     let facts = users::facts(db, u.id, &u.grants).await?;
@@ -296,10 +299,11 @@ pub async fn audit_log(
 /// One user for the admin's edit page.
 pub async fn admin_user(
     db: &Db,
+    vault: &super::vault::Vault,
     actor: Option<&Actor>,
     id: Uuid,
 ) -> Result<Access<AdminUser>, sqlx::Error> {
-    let user = match managed_user(db, actor, id).await? {
+    let user = match managed_user(db, vault, actor, id).await? {
         Access::Ok(u) => u,
         Access::SignIn => return Ok(Access::SignIn),
         Access::Denied => return Ok(Access::Denied),

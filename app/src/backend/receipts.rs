@@ -63,6 +63,7 @@ pub enum LookupError {
 pub async fn lookup(
     db: &Db,
     keys: &ReceiptKeys,
+    vault: &super::vault::Vault,
     limiter: &RateLimiter,
     addr: &str,
     typed: &str,
@@ -74,7 +75,7 @@ pub async fn lookup(
         .check(Limit::ReceiptLookup, addr)
         .map_err(LookupError::RateLimited)?;
     let code = ReceiptCode::parse(typed).map_err(LookupError::Invalid)?;
-    match reports::receipt(db, keys, &code)
+    match reports::receipt(db, keys, vault, &code)
         .await
         .map_err(LookupError::Db)?
     {

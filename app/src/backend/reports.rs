@@ -32,6 +32,10 @@ impl Via {
 /// A report ready to store (everything checked and resolved).
 #[derive(Debug, Clone)]
 pub struct NewReport {
+    /// Chosen before the photos are stored: their sealed originals are bound to it.
+    pub id: Uuid,
+    /// The report's data key, wrapped (stored with the report, in its transaction).
+    pub data_key: super::vault::Wrapped,
     pub client_id: Uuid,
     /// Hash of the submission's content (see the server's `reports::fingerprint`).
     pub fingerprint: String,
@@ -49,12 +53,13 @@ pub struct NewReport {
     pub site: Option<String>,
     pub description: Option<String>,
     pub severity: Severity,
-    pub location: Option<(f64, f64, Option<f64>)>,
+    /// Where the worker stood (latitude, longitude, accuracy), sealed with the report's key.
+    pub location_sealed: Option<String>,
     /// The heat alert the report is about.
     pub alert: Option<Uuid>,
     pub lang: String,
     pub via: Via,
-    /// Name and phone, for 实名 reports: union-only.
+    /// Name and phone, for 实名 reports: union-only, each sealed with the report's key.
     pub reporter: Option<(String, String)>,
     pub photos: Vec<NewPhoto>,
 }
@@ -62,6 +67,8 @@ pub struct NewReport {
 /// One processed photo: the stored derivatives and the evidence behind them.
 #[derive(Debug, Clone)]
 pub struct NewPhoto {
+    /// Chosen before storing: the photo's sealed original and evidence are bound to it.
+    pub id: Uuid,
     pub display_key: String,
     pub display_size: (u32, u32),
     pub display_bytes: u32,
@@ -70,14 +77,25 @@ pub struct NewPhoto {
     pub evidence: NewEvidence,
 }
 
-/// Union-only facts about a photo.
+/// Union-only facts about a photo, as stored: what does not tell who or where in the clear, and
+/// the rest ([`EvidenceFacts`]) sealed with the report's key.
 #[derive(Debug, Clone, Default)]
 pub struct NewEvidence {
+    /// The store's key of the sealed original file.
     pub original_key: String,
     pub received_bytes: u64,
     pub received_format: String,
     pub original_size: (u32, u32),
     pub exif_orientation: Option<u8>,
+    /// [`EvidenceFacts`] as JSON, sealed for `evidence/<photo id>`.
+    pub sealed: String,
+}
+
+/// What the photo evidence says that could identify or locate the reporter: sealed at rest.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EvidenceFacts {
+    /// SHA-256 of the file as received (before it was sealed).
+    pub sha256: String,
     pub exif_taken_at: Option<String>,
     pub exif_location: Option<(f64, f64)>,
     pub client_sha256: Option<String>,
@@ -85,6 +103,33 @@ pub struct NewEvidence {
     pub client_taken_at: Option<String>,
     pub client_location: Option<(f64, f64)>,
     pub client_orientation: Option<u8>,
+}
+
+/// The sealed fields of a report's data key: one name per kind of value.
+pub mod field {
+    pub const REPORTER_NAME: &str = "reporter/name";
+    pub const REPORTER_PHONE: &str = "reporter/phone";
+    pub const LOCATION: &str = "location";
+    pub fn evidence(photo: uuid::Uuid) -> String {
+        format!("evidence/{photo}")
+    }
+    pub fn original(photo: uuid::Uuid) -> String {
+        format!("original/{photo}")
+    }
+    pub fn message(id: uuid::Uuid) -> String {
+        format!("message/{id}")
+    }
+    pub fn phone(user: uuid::Uuid) -> String {
+        format!("phone/{user}")
+    }
+}
+
+/// Where the worker stood, as sealed in `reports.location_sealed`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SealedLocation {
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
 }
 
 /// The outcome of storing a report.
@@ -159,6 +204,7 @@ type ReceiptRow = (
 pub async fn receipt(
     db: &Db,
     keys: &ReceiptKeys,
+    vault: &super::vault::Vault,
     code: &ReceiptCode,
 ) -> Result<Option<ReceiptView>, sqlx::Error> {
     let typed = code;
@@ -189,7 +235,7 @@ pub async fn receipt(
         return Ok(None);
     };
     let state = ReportState::parse(&state).unwrap_or(ReportState::Submitted);
-    let messages = super::cases::messages(db, id).await?;
+    let messages = super::cases::messages(db, vault, id).await?;
     let events: Vec<(i64, Option<String>, Option<String>)> = db_run!(db, |pool| sqlx::query_as(
         "SELECT at, to_state, note FROM report_events
          WHERE report_id = $1 AND visibility IN ('all', 'reporter') ORDER BY seq"

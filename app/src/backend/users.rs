@@ -2,7 +2,12 @@
 //! needs to say who may manage whom), and each person's own account with its sessions and linked
 //! reports. Every change to a user is `server::store::users`.
 
-use super::{auth, Db};
+use super::{
+    auth,
+    reports::field,
+    vault::{DataKey, Vault},
+    Db,
+};
 pub use crate::views::{Account, UserSummary};
 use crate::{
     db_run,
@@ -15,16 +20,27 @@ use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// Every user with their grants (the caller filters by the policy).
-pub async fn all(db: &Db) -> Result<Vec<UserSummary>, sqlx::Error> {
-    summaries(db, None).await
+pub async fn all(db: &Db, vault: &Vault) -> Result<Vec<UserSummary>, sqlx::Error> {
+    summaries(db, vault, None).await
 }
 
 /// One user with their grants (disabled or not).
-pub async fn one(db: &Db, id: Uuid) -> Result<Option<UserSummary>, sqlx::Error> {
-    Ok(summaries(db, Some(id)).await?.pop())
+pub async fn one(db: &Db, vault: &Vault, id: Uuid) -> Result<Option<UserSummary>, sqlx::Error> {
+    Ok(summaries(db, vault, Some(id)).await?.pop())
 }
 
-async fn summaries(db: &Db, only: Option<Uuid>) -> Result<Vec<UserSummary>, sqlx::Error> {
+/// An account's phone number, masked for display (`138****5678`): opened from `phone_sealed`.
+fn masked_phone(key: &DataKey, user: Uuid, sealed: Option<&str>) -> Option<String> {
+    sealed
+        .and_then(|s| key.open(&field::phone(user), s))
+        .map(|p| mask(&p))
+}
+
+async fn summaries(
+    db: &Db,
+    vault: &Vault,
+    only: Option<Uuid>,
+) -> Result<Vec<UserSummary>, sqlx::Error> {
     // `only` narrows every query to one user; the bind is skipped when there is no filter.
     let (users_where, grants_where) = match only {
         Some(_) => (" WHERE id = $1", " WHERE user_id = $1"),
@@ -43,7 +59,7 @@ async fn summaries(db: &Db, only: Option<Uuid>) -> Result<Vec<UserSummary>, sqlx
         }};
     }
     let rows: Vec<(Uuid, Option<String>, Option<String>, String, bool)> = fetch!(format!(
-        "SELECT id, username, phone, display_name, disabled FROM users{users_where} ORDER BY display_name, id"
+        "SELECT id, username, phone_sealed, display_name, disabled FROM users{users_where} ORDER BY display_name, id"
     ));
     let mut grants: BTreeMap<Uuid, Grants> = BTreeMap::new();
     let roles: Vec<(Uuid, String)> = fetch!(format!(
@@ -78,13 +94,14 @@ async fn summaries(db: &Db, only: Option<Uuid>) -> Result<Vec<UserSummary>, sqlx
     for (u, d) in admins {
         grants.entry(u).or_default().admin_of = Some(d);
     }
+    let key = super::vault::users_key(db, vault).await?;
     Ok(rows
         .into_iter()
         .map(
             |(id, username, phone, display_name, disabled)| UserSummary {
                 id,
                 username,
-                phone_masked: phone.as_deref().map(mask),
+                phone_masked: masked_phone(&key, id, phone.as_deref()),
                 display_name,
                 disabled,
                 grants: grants.remove(&id).unwrap_or_default(),
@@ -130,10 +147,10 @@ pub async fn facts(db: &Db, id: Uuid, grants: &Grants) -> Result<UserFacts, sqlx
     })
 }
 
-pub async fn account(db: &Db, user: Uuid) -> Result<Option<Account>, sqlx::Error> {
+pub async fn account(db: &Db, vault: &Vault, user: Uuid) -> Result<Option<Account>, sqlx::Error> {
     let row: Option<(Option<String>, Option<String>, String)> =
         db_run!(db, |pool| sqlx::query_as(
-            "SELECT username, phone, display_name FROM users WHERE id = $1"
+            "SELECT username, phone_sealed, display_name FROM users WHERE id = $1"
         )
         .bind(user)
         .fetch_optional(pool)
@@ -161,7 +178,11 @@ pub async fn account(db: &Db, user: Uuid) -> Result<Option<Account>, sqlx::Error
     Ok(Some(Account {
         id: user,
         username,
-        phone_masked: phone.as_deref().map(mask),
+        phone_masked: masked_phone(
+            &super::vault::users_key(db, vault).await?,
+            user,
+            phone.as_deref(),
+        ),
         display_name,
         grants,
         enterprise_names,
@@ -169,15 +190,16 @@ pub async fn account(db: &Db, user: Uuid) -> Result<Option<Account>, sqlx::Error
     }))
 }
 
-/// The account a phone number signs in to, if any.
+/// The account a phone number signs in to, if any (found by the number's keyed hash).
 pub async fn id_by_phone(
     db: &Db,
+    vault: &Vault,
     phone: &crate::domain::phone::PhoneNumber,
 ) -> Result<Option<Uuid>, sqlx::Error> {
     db_run!(db, |pool| sqlx::query_scalar(
         "SELECT id FROM users WHERE phone = $1"
     )
-    .bind(phone.as_str())
+    .bind(vault.phone_hash(phone.as_str()))
     .fetch_optional(pool)
     .await)
 }

@@ -26,11 +26,11 @@ use uuid::Uuid;
 #[server]
 pub async fn load_users() -> Result<Access<Vec<UserSummary>>, ServerFnError> {
     use crate::{
-        access::server::{actor, db},
+        access::server::{actor, db, vault},
         backend::queries,
         components::page::load::internal,
     };
-    queries::managed_users(&db()?, actor().as_ref())
+    queries::managed_users(&db()?, &*vault()?, actor().as_ref())
         .await
         .map_err(internal)
 }
@@ -38,11 +38,11 @@ pub async fn load_users() -> Result<Access<Vec<UserSummary>>, ServerFnError> {
 #[server]
 pub async fn load_user(id: Uuid) -> Result<Access<AdminUser>, ServerFnError> {
     use crate::{
-        access::server::{actor, db},
+        access::server::{actor, db, vault},
         backend::queries,
         components::page::load::internal,
     };
-    queries::admin_user(&db()?, actor().as_ref(), id)
+    queries::admin_user(&db()?, &*vault()?, actor().as_ref(), id)
         .await
         .map_err(internal)
 }

@@ -35,7 +35,7 @@ pub struct AccountPage {
 #[server]
 pub async fn my_account() -> Result<Option<AccountPage>, ServerFnError> {
     use crate::{
-        access::server::{current_user, db, receipt_keys},
+        access::server::{current_user, db, receipt_keys, vault},
         backend::{auth, cases, users},
         components::page::load::internal,
     };
@@ -44,7 +44,10 @@ pub async fn my_account() -> Result<Option<AccountPage>, ServerFnError> {
         return Ok(None);
     };
     let db = db()?;
-    let Some(account) = users::account(&db, actor.user_id).await.map_err(internal)? else {
+    let Some(account) = users::account(&db, &*vault()?, actor.user_id)
+        .await
+        .map_err(internal)?
+    else {
         return Ok(None);
     };
     let reports = users::linked_receipts(&db, &receipt_keys()?, actor.user_id)

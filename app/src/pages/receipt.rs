@@ -46,19 +46,22 @@ pub async fn find_receipt(code: String, lang: Lang) -> Result<Lookup, ServerFnEr
         .unwrap_or_else(|_| "unknown".into());
     let keys = crate::access::server::receipt_keys()?;
     let t = lang.tr();
-    Ok(match lookup(&db, &keys, &limiter, &addr, &code).await {
-        Ok(view) => Lookup::Found(view),
-        Err(LookupError::Invalid(e)) => Lookup::Problem(e.localize(lang)),
-        Err(LookupError::NotFound) => Lookup::Problem(t.receipt_not_found().to_string()),
-        Err(LookupError::RateLimited(wait)) => Lookup::Problem(crate::i18n::fill(
-            t.api_rate_limited(),
-            &[("seconds", &wait.as_secs().max(1))],
-        )),
-        Err(LookupError::Db(e)) => {
-            tracing::error!(error = %e, "receipt lookup failed");
-            Lookup::Problem(t.api_internal().to_string())
-        }
-    })
+    let vault = crate::access::server::vault()?;
+    Ok(
+        match lookup(&db, &keys, &vault, &limiter, &addr, &code).await {
+            Ok(view) => Lookup::Found(view),
+            Err(LookupError::Invalid(e)) => Lookup::Problem(e.localize(lang)),
+            Err(LookupError::NotFound) => Lookup::Problem(t.receipt_not_found().to_string()),
+            Err(LookupError::RateLimited(wait)) => Lookup::Problem(crate::i18n::fill(
+                t.api_rate_limited(),
+                &[("seconds", &wait.as_secs().max(1))],
+            )),
+            Err(LookupError::Db(e)) => {
+                tracing::error!(error = %e, "receipt lookup failed");
+                Lookup::Problem(t.api_internal().to_string())
+            }
+        },
+    )
 }
 
 /// The lookup form (a plain GET form: works everywhere).

@@ -72,3 +72,29 @@ pub async fn authorize(
 pub(crate) fn rec() -> &'static app::i18n::Tr {
     Lang::ZhCn.tr()
 }
+
+/// A message for the report's thread, sealed with the report's data key (bound to its own id).
+pub(crate) async fn sealed_message(
+    state: &crate::state::AppState,
+    report: uuid::Uuid,
+    from_reporter: bool,
+    body: &str,
+) -> Result<crate::store::steps::Extra, crate::error::AppError> {
+    let key = report_key(state, report).await?;
+    let id = uuid::Uuid::new_v4();
+    Ok(crate::store::steps::Extra::Message {
+        id,
+        from_reporter,
+        body: key.seal(&app::backend::reports::field::message(id), body),
+    })
+}
+
+/// A report's data key (every report has one: start-up gives one to reports stored before).
+pub(crate) async fn report_key(
+    state: &crate::state::AppState,
+    report: uuid::Uuid,
+) -> Result<app::backend::vault::DataKey, crate::error::AppError> {
+    app::backend::vault::report_key(&state.db, &state.vault, report)
+        .await?
+        .ok_or_else(|| crate::error::AppError::internal("a report's data key does not open"))
+}

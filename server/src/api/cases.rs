@@ -75,6 +75,7 @@ pub async fn union_report(
     answer(
         queries::union_report(
             &state.db,
+            &state.vault,
             current.actor.as_ref(),
             id,
             lang,

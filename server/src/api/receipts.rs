@@ -7,8 +7,7 @@ use crate::{
     state::AppState,
 };
 use app::{
-    backend::{ratelimit::Limit, reports},
-    domain::{category::Category, receipt::ReceiptCode, time::LocalTime, DistrictCode},
+    domain::{category::Category, time::LocalTime, DistrictCode},
     i18n::{Lang, Localize},
     views::ReceiptView,
 };
@@ -86,36 +85,34 @@ impl ReceiptJson {
     }
 }
 
-/// Looks a code up under the rate limits. Shared with the receipt page.
+/// Looks a code up under the rate limits: the receipt page's lookup
+/// ([`app::backend::receipts::lookup`]), its refusals as API errors.
 pub async fn lookup(
     state: &AppState,
     addr: &str,
     typed: &str,
     lang: Lang,
 ) -> Result<ReceiptView, AppError> {
-    let t = lang.tr();
-    state
-        .limiter
-        .peek(Limit::ReceiptMiss, addr)
-        .map_err(AppError::RateLimited)?;
-    state
-        .limiter
-        .check(Limit::ReceiptLookup, addr)
-        .map_err(AppError::RateLimited)?;
-    let code = ReceiptCode::parse(typed).map_err(|e| {
-        AppError::invalid(vec![app::domain::report::FieldError::new(
-            "code",
-            e.localize(lang),
-        )])
-    })?;
-    match reports::receipt(&state.db, &state.receipts, &code).await? {
-        Some(view) => Ok(view),
-        None => {
-            let _ = state.limiter.check(Limit::ReceiptMiss, addr);
-            Err(AppError::NotFound(Some(
-                t.api_receipt_not_found().to_string(),
-            )))
-        }
+    use app::backend::receipts::LookupError;
+    let found = app::backend::receipts::lookup(
+        &state.db,
+        &state.receipts,
+        &state.vault,
+        &state.limiter,
+        addr,
+        typed,
+    )
+    .await;
+    match found {
+        Ok(view) => Ok(view),
+        Err(LookupError::RateLimited(wait)) => Err(AppError::RateLimited(wait)),
+        Err(LookupError::Invalid(e)) => Err(AppError::invalid(vec![
+            app::domain::report::FieldError::new("code", e.localize(lang)),
+        ])),
+        Err(LookupError::NotFound) => Err(AppError::NotFound(Some(
+            lang.tr().api_receipt_not_found().to_string(),
+        ))),
+        Err(LookupError::Db(e)) => Err(e.into()),
     }
 }
 

@@ -5,11 +5,15 @@
 use super::{sha256_hex, PhotoError, Processed, MAX_DIMENSION, MAX_PHOTO_BYTES, MAX_PIXELS};
 use crate::{error::AppError, state::AppState};
 use app::{
-    backend::reports::{NewEvidence, NewPhoto},
+    backend::{
+        reports::{field, EvidenceFacts, NewEvidence, NewPhoto},
+        vault::DataKey,
+    },
     domain::report::{FieldError, PhotoMeta},
     i18n::{fill, Lang},
 };
 use std::sync::Arc;
+use uuid::Uuid;
 
 /// Photos ready to be written as rows, and the files this request created (to remove if the
 /// rows are not written after all).
@@ -42,9 +46,12 @@ pub fn photo_message(lang: Lang, n: usize, e: &PhotoError) -> String {
     }
 }
 
-/// Processes and stores the photos; nothing is stored unless every photo is good.
+/// Processes and stores the photos; nothing is stored unless every photo is good. The original
+/// files are stored sealed with the report's data key `key`, and the evidence that could tell
+/// who or where is sealed too.
 pub async fn intake(
     state: &AppState,
+    key: &DataKey,
     photos: Vec<Vec<u8>>,
     metas: &[PhotoMeta],
     lang: Lang,
@@ -73,13 +80,24 @@ pub async fn intake(
         return Err(AppError::invalid(errors));
     }
 
-    // Files first (content-addressed), remembering which ones this request created.
+    // Files first (content-addressed), remembering which ones this request created. The
+    // original goes in sealed for its photo: its key is the hash of what is stored, which says
+    // nothing about the photo.
     let store = state.store.clone();
+    let ids: Vec<Uuid> = processed.iter().map(|_| Uuid::new_v4()).collect();
+    let sealed: Vec<Vec<u8>> = processed
+        .iter()
+        .zip(&ids)
+        .map(|((bytes, _), id)| key.seal_bytes(&field::original(*id), bytes))
+        .collect();
+    let original_keys: Vec<String> = sealed.iter().map(|b| sha256_hex(b)).collect();
     let to_store: Vec<(String, Vec<u8>)> = processed
         .iter()
-        .flat_map(|(bytes, p)| {
+        .zip(sealed)
+        .zip(&original_keys)
+        .flat_map(|(((_, p), sealed), original_key)| {
             [
-                (p.sha256.clone(), bytes.as_ref().clone()),
+                (original_key.clone(), sealed),
                 (sha256_hex(&p.display), p.display.clone()),
                 (sha256_hex(&p.thumb), p.thumb.clone()),
             ]
@@ -111,25 +129,33 @@ pub async fn intake(
         .enumerate()
         .map(|(i, (bytes, p))| {
             let m = metas.get(i).unwrap_or(&default_meta);
+            let facts = EvidenceFacts {
+                sha256: p.sha256.clone(),
+                exif_taken_at: p.exif.taken_at.clone(),
+                exif_location: p.exif.lat.zip(p.exif.lon),
+                client_sha256: m.sha256.as_ref().map(|s| s.to_ascii_lowercase()),
+                client_bytes: m.bytes,
+                client_taken_at: m.taken_at.clone(),
+                client_location: m.lat.zip(m.lon),
+                client_orientation: m.orientation,
+            };
             NewPhoto {
+                id: ids[i],
                 display_key: sha256_hex(&p.display),
                 display_size: p.display_size,
                 display_bytes: p.display.len() as u32,
                 thumb_key: sha256_hex(&p.thumb),
                 thumb_size: p.thumb_size,
                 evidence: NewEvidence {
-                    original_key: p.sha256.clone(),
+                    original_key: original_keys[i].clone(),
                     received_bytes: bytes.len() as u64,
                     received_format: p.format.as_str().to_string(),
                     original_size: p.original_size,
                     exif_orientation: p.exif.orientation,
-                    exif_taken_at: p.exif.taken_at.clone(),
-                    exif_location: p.exif.lat.zip(p.exif.lon),
-                    client_sha256: m.sha256.as_ref().map(|s| s.to_ascii_lowercase()),
-                    client_bytes: m.bytes,
-                    client_taken_at: m.taken_at.clone(),
-                    client_location: m.lat.zip(m.lon),
-                    client_orientation: m.orientation,
+                    sealed: key.seal(
+                        &field::evidence(ids[i]),
+                        &serde_json::to_string(&facts).unwrap_or_default(),
+                    ),
                 },
             }
         })

@@ -56,9 +56,23 @@ pub async fn photo(
         return StatusCode::NOT_FOUND.into_response();
     };
     let store = state.store.clone();
-    let Ok(Ok(bytes)) = tokio::task::spawn_blocking(move || store.get(&key)).await else {
+    let Ok(Ok(mut bytes)) = tokio::task::spawn_blocking(move || store.get(&key)).await else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    if size == "original" {
+        // Stored sealed with the report's key, for this photo only.
+        let opened = match crate::actions::report_key(&state, report).await {
+            Ok(key) => key.open_bytes(&app::backend::reports::field::original(id), &bytes),
+            Err(_) => None,
+        };
+        match opened {
+            Some(plain) => bytes = plain,
+            None => {
+                tracing::error!(photo = %id, "an original photo does not open with its report's key");
+                return StatusCode::NOT_FOUND.into_response();
+            }
+        }
+    }
     let content_type = if size == "original" {
         match crate::photos::Sniffed::of(&bytes) {
             crate::photos::Sniffed::Png => "image/png",

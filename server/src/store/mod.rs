@@ -4,6 +4,7 @@
 //! need live in `app::backend`.
 
 pub mod alerts;
+pub mod at_rest;
 pub mod audit;
 pub mod codes;
 pub mod directory;

@@ -8,7 +8,7 @@ macro_rules! insert_photo_rows {
     ($tx:ident, $report:expr, $kind:expr, $first:expr, $photos:expr, $now:expr) => {{
         for (i, p) in $photos.iter().enumerate() {
             let position = $first + i;
-            let photo_id = uuid::Uuid::new_v4();
+            let photo_id = p.id;
             sqlx::query(
                 "INSERT INTO report_photos (id, report_id, kind, position, display_key, display_width,
                     display_height, display_bytes, thumb_key, thumb_width, thumb_height, created_at)
@@ -31,9 +31,8 @@ macro_rules! insert_photo_rows {
             let e = &p.evidence;
             sqlx::query(
                 "INSERT INTO photo_evidence (photo_id, original_key, received_bytes, received_format,
-                    original_width, original_height, exif_orientation, exif_taken_at, exif_lat, exif_lon,
-                    client_sha256, client_bytes, client_taken_at, client_lat, client_lon, client_orientation)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                    original_width, original_height, exif_orientation, sealed)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(photo_id)
             .bind(&e.original_key)
@@ -42,15 +41,7 @@ macro_rules! insert_photo_rows {
             .bind(e.original_size.0 as i32)
             .bind(e.original_size.1 as i32)
             .bind(e.exif_orientation.map(i32::from))
-            .bind(&e.exif_taken_at)
-            .bind(e.exif_location.map(|l| l.0))
-            .bind(e.exif_location.map(|l| l.1))
-            .bind(&e.client_sha256)
-            .bind(e.client_bytes.map(|b| b as i64))
-            .bind(&e.client_taken_at)
-            .bind(e.client_location.map(|l| l.0))
-            .bind(e.client_location.map(|l| l.1))
-            .bind(e.client_orientation.map(i32::from))
+            .bind(&e.sealed)
             .execute(&mut *$tx)
             .await?;
         }

@@ -78,6 +78,8 @@ pub struct SignInKeys {
     pub counters: KeyedHash,
     /// The known-device cookie: the keyed hash of the account's id.
     pub devices: KeyedHash,
+    /// Finds the account of a phone number typed as the login.
+    pub phones: app::backend::vault::PhoneHash,
 }
 
 impl SignInKeys {
@@ -85,6 +87,7 @@ impl SignInKeys {
         SignInKeys {
             counters: KeyedHash::from_secret(secret, purpose::SIGN_IN),
             devices: KeyedHash::from_secret(secret, purpose::KNOWN_DEVICE),
+            phones: app::backend::vault::PhoneHash::from_secret(secret),
         }
     }
 
@@ -217,6 +220,7 @@ pub async fn login(
     now: i64,
 ) -> Result<NewSession, LoginError> {
     let (username, phone) = login_key(attempt.login);
+    let phone = phone.map(|p| keys.phones.of(&p));
     let row: Option<LoginRow> = db_run!(db, |pool| sqlx::query_as(
         "SELECT id, password_hash, disabled FROM users
          WHERE ($1 IS NOT NULL AND username = $1) OR ($2 IS NOT NULL AND phone = $2)"

@@ -138,7 +138,10 @@ pub enum Extra {
     ExtensionDecision {
         granted: bool,
     },
+    /// A message of the thread: its id and its body sealed for it
+    /// (`crate::actions::sealed_message`).
     Message {
+        id: Uuid,
         from_reporter: bool,
         body: String,
     },
@@ -651,6 +654,7 @@ pub async fn record(
                 }
             }
             Extra::Message {
+                id,
                 from_reporter,
                 body,
             } => {
@@ -659,7 +663,7 @@ pub async fn record(
                      VALUES ($1, $2, $3, $4, $5, $6,
                              (SELECT COALESCE(MAX(m.seq), 0) + 1 FROM report_messages m WHERE m.report_id = $2))",
                 )
-                .bind(Uuid::new_v4())
+                .bind(id)
                 .bind(step.report)
                 .bind(now)
                 .bind(*from_reporter)
@@ -678,7 +682,9 @@ pub async fn record(
             }
             Extra::Purge => {
                 let first = sqlx::query(
-                    "UPDATE reports SET purged_at = $1 WHERE id = $2 AND purged_at IS NULL",
+                    "UPDATE reports SET purged_at = $1, location_sealed = NULL, lat = NULL, lon = NULL,
+                            location_accuracy_m = NULL
+                     WHERE id = $2 AND purged_at IS NULL",
                 )
                 .bind(now)
                 .bind(step.report)
@@ -832,9 +838,9 @@ pub async fn submit(
     now: i64,
 ) -> Result<Stored, AppError> {
     let mut attempt = 0;
+    let id = report.id;
     loop {
         attempt += 1;
-        let id = Uuid::new_v4();
         let code = new_receipt_code();
         match insert_report(db, keys, report, tell, id, &code, now).await {
             Ok(true) => return Ok(Stored::Created { id, code }),
@@ -871,17 +877,13 @@ async fn insert_report(
     let assignee = r.routed.as_ref().and_then(|x| x.0);
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        let (lat, lon, accuracy) = match r.location {
-            Some((lat, lon, acc)) => (Some(lat), Some(lon), acc),
-            None => (None, None, None),
-        };
         let inserted = sqlx::query(
             "INSERT INTO reports (id, client_id, fingerprint, receipt_hash, category, answers, enterprise_id,
-                district_code, address, site, description, severity, urgent, state, lat, lon,
-                location_accuracy_m, lang, via, created_at, updated_at, industry_code, is_coal_mine, assignee_id, routed_by, alert_id,
+                district_code, address, site, description, severity, urgent, state, location_sealed,
+                lang, via, created_at, updated_at, industry_code, is_coal_mine, assignee_id, routed_by, alert_id,
                 receipt_sealed)
-             VALUES ($1, $2, $20, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19,
-                     $21, $22, $23, $24, $25, $26)
+             VALUES ($1, $2, $18, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17,
+                     $19, $20, $21, $22, $23, $24)
              ON CONFLICT (client_id) DO NOTHING",
         )
         .bind(id)
@@ -897,9 +899,7 @@ async fn insert_report(
         .bind(r.severity.as_str())
         .bind(r.severity.is_urgent())
         .bind(ReportState::Submitted.as_str())
-        .bind(lat)
-        .bind(lon)
-        .bind(accuracy)
+        .bind(&r.location_sealed)
         .bind(&r.lang)
         .bind(r.via.as_str())
         .bind(now)
@@ -917,6 +917,12 @@ async fn insert_report(
             tx.rollback().await?;
             return Ok(false);
         }
+        sqlx::query("INSERT INTO data_keys (owner, master_id, wrapped) VALUES ($1, $2, $3)")
+            .bind(app::backend::vault::report_owner(id))
+            .bind(&r.data_key.master_id)
+            .bind(&r.data_key.wrapped)
+            .execute(&mut *tx)
+            .await?;
         if let Some((name, phone)) = &r.reporter {
             sqlx::query(
                 "INSERT INTO report_reporters (report_id, name, phone) VALUES ($1, $2, $3)",

@@ -169,6 +169,7 @@ macro_rules! write_grants {
 #[tracing::instrument(skip_all, fields(by = ?by))]
 pub async fn create(
     db: &Db,
+    vault: &app::backend::vault::Vault,
     u: &NewUser,
     by: Option<Uuid>,
     address: &str,
@@ -179,7 +180,17 @@ pub async fn create(
     }
     let hash = hash_password(u.password.expose())?;
     let id = Uuid::new_v4();
-    let phone = u.phone.as_ref().map(|p| p.as_str().to_string());
+    // Found by its keyed hash, shown from its sealed copy: the number is not in the database.
+    let (phone, phone_sealed) = match &u.phone {
+        Some(p) => {
+            let key = app::backend::vault::users_key(db, vault).await?;
+            (
+                Some(vault.phone_hash(p.as_str())),
+                Some(key.seal(&app::backend::reports::field::phone(id), p.as_str())),
+            )
+        }
+        None => (None, None),
+    };
     let entry = Entry {
         at: now,
         actor: by,
@@ -189,7 +200,7 @@ pub async fn create(
         address,
         detail: serde_json::json!({
             "username": u.username,
-            "phone": u.phone.as_ref().map(|p| p.masked()),
+            "phone": u.phone.is_some(),
             "grants": u.grants,
         })
         .to_string(),
@@ -197,8 +208,8 @@ pub async fn create(
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         sqlx::query(
-            "INSERT INTO users (id, username, phone, display_name, password_hash, disabled, created_at, updated_at, password_changed_at)
-             VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6, $6)",
+            "INSERT INTO users (id, username, phone, display_name, password_hash, disabled, created_at, updated_at, password_changed_at, phone_sealed)
+             VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6, $6, $7)",
         )
         .bind(id)
         .bind(&u.username)
@@ -206,6 +217,7 @@ pub async fn create(
         .bind(&u.display_name)
         .bind(&hash)
         .bind(now)
+        .bind(&phone_sealed)
         .execute(&mut *tx)
         .await?;
         write_grants!(tx, id, u.grants, now);
@@ -374,6 +386,7 @@ async fn store_password(
 #[tracing::instrument(skip_all)]
 pub async fn reset_password(
     db: &Db,
+    vault: &app::backend::vault::Vault,
     phone: &app::domain::phone::PhoneNumber,
     new: &str,
     address: &str,
@@ -382,7 +395,7 @@ pub async fn reset_password(
     if new.chars().count() < MIN_PASSWORD_CHARS {
         return Err(UserError::PasswordTooShort);
     }
-    let Some(user) = app::backend::users::id_by_phone(db, phone).await? else {
+    let Some(user) = app::backend::users::id_by_phone(db, vault, phone).await? else {
         return Ok(None);
     };
     store_password(db, user, new, None, "password_reset", address, now).await?;

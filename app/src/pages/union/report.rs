@@ -29,13 +29,13 @@ pub struct UnionCase {
 #[server]
 pub async fn load_union_report(id: Uuid, lang: Lang) -> Result<Access<UnionCase>, ServerFnError> {
     use crate::{
-        access::server::{actor, db, now},
+        access::server::{actor, db, now, vault},
         backend::queries,
         components::page::load::internal,
         domain::{deadlines::Deadlines, workflow::Grade},
     };
     let deadlines = use_context::<Deadlines>().unwrap_or_default();
-    let access = queries::union_report(&db()?, actor().as_ref(), id, lang, now())
+    let access = queries::union_report(&db()?, &*vault()?, actor().as_ref(), id, lang, now())
         .await
         .map_err(internal)?;
     Ok(access.map(|report| {

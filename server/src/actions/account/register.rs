@@ -29,7 +29,7 @@ pub async fn register(
     let now = state.clock.now_ms();
     let phone = new.phone.clone().ok_or_else(|| wrong_code(who))?;
     take_code(state, who, Purpose::Register, &phone, &code, now).await?;
-    users::create(&state.db, &new, None, who.addr, now)
+    users::create(&state.db, &state.vault, &new, None, who.addr, now)
         .await
         .map_err(|e| match e {
             // Registered in the meantime: answered like any wrong code.

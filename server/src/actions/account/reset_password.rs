@@ -23,9 +23,16 @@ pub async fn reset_password(
     let now = state.clock.now_ms();
     take_code(state, who, Purpose::Reset, &reset.phone, &reset.code, now).await?;
     let password = reset.password.expose();
-    if users::reset_password(&state.db, &reset.phone, password, who.addr, now)
-        .await?
-        .is_none()
+    if users::reset_password(
+        &state.db,
+        &state.vault,
+        &reset.phone,
+        password,
+        who.addr,
+        now,
+    )
+    .await?
+    .is_none()
     {
         return Err(wrong_code(who));
     }

@@ -27,7 +27,9 @@ pub async fn send_code(
     limited(state, who)?;
     let asked = form.parse(who.lang)?;
     let t = who.lang.tr();
-    let has_account = users::id_by_phone(&state.db, &asked.phone).await?.is_some();
+    let has_account = users::id_by_phone(&state.db, &state.vault, &asked.phone)
+        .await?
+        .is_some();
     let code = new_code();
     let minutes = CODE_TTL_MS / 60_000;
     let (sent_code, text) = match (asked.purpose, has_account) {

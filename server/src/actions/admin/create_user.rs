@@ -28,7 +28,7 @@ pub async fn create_user(
     let new = form.parse(who.lang, &known)?;
     may_grant(&state.db, who, Uuid::nil(), &new.grants).await?;
     let now = state.clock.now_ms();
-    users::create(&state.db, &new, who.user_id(), who.addr, now)
+    users::create(&state.db, &state.vault, &new, who.user_id(), who.addr, now)
         .await
         .map_err(|e| match e {
             UserError::Taken(field) => AppError::Conflict {

@@ -30,8 +30,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// The user as they are, if the admin may manage them.
-async fn may_manage(db: &Db, who: Caller<'_>, id: Uuid) -> Result<users::UserSummary, AppError> {
-    let user = users::one(db, id).await?.ok_or(AppError::NotFound(None))?;
+async fn may_manage(
+    state: &crate::state::AppState,
+    who: Caller<'_>,
+    id: Uuid,
+) -> Result<users::UserSummary, AppError> {
+    let db = &state.db;
+    let user = users::one(db, &state.vault, id)
+        .await?
+        .ok_or(AppError::NotFound(None))?;
     let facts = users::facts(db, id, &user.grants).await?;
     allow(decide(who.actor, Action::ManageUser, &Object::User(&facts)))?;
     Ok(user)

@@ -17,7 +17,7 @@ pub async fn set_disabled(
     user: Uuid,
     disabled: bool,
 ) -> Result<(), AppError> {
-    may_manage(&state.db, who, user).await?;
+    may_manage(state, who, user).await?;
     let by = who.user_id().ok_or(AppError::SignIn)?;
     let now = state.clock.now_ms();
     users::set_disabled(&state.db, user, disabled, by, who.addr, now).await?;

@@ -18,7 +18,7 @@ pub async fn update_user(
     user: Uuid,
     form: GrantsForm,
 ) -> Result<(), AppError> {
-    may_manage(&state.db, who, user).await?;
+    may_manage(state, who, user).await?;
     let known = known_enterprises(&state.db, &form).await?;
     let grants = form.parse(who.lang, &known)?;
     may_grant(&state.db, who, user, &grants).await?;

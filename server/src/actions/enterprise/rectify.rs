@@ -25,7 +25,8 @@ pub async fn rectify(
 ) -> Result<(), AppError> {
     authorize(&state.db, who.actor, Action::SubmitRectification, report).await?;
     let note = form.parse(who.lang, photos.len())?;
-    let taken = intake(state, photos, &[], who.lang).await?;
+    let key = crate::actions::report_key(state, report).await?;
+    let taken = intake(state, &key, photos, &[], who.lang).await?;
     let step = Step::new(
         report,
         "rectification",

@@ -6,7 +6,7 @@ use crate::{
     actions::{rec, Caller},
     error::AppError,
     state::AppState,
-    store::steps::{self, Audience, By, Extra, Step, Visibility},
+    store::steps::{self, Audience, By, Step, Visibility},
 };
 use app::domain::{
     forms::reporter::DisputeForm,
@@ -28,10 +28,7 @@ pub async fn dispute(
             rec().reporter_disputed_note().to_string(),
             Visibility::Reporter,
         )
-        .extra(Extra::Message {
-            from_reporter: true,
-            body,
-        })
+        .extra(crate::actions::sealed_message(state, report, true, &body).await?)
         .tell(
             Audience::UnionDesk,
             "disputed",

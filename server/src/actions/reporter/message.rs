@@ -5,7 +5,7 @@ use crate::{
     actions::{rec, Caller},
     error::AppError,
     state::AppState,
-    store::steps::{self, Audience, By, Extra, Step},
+    store::steps::{self, Audience, By, Step},
 };
 use app::domain::{forms::union::MessageForm, workflow::Party};
 
@@ -19,10 +19,7 @@ pub async fn message(
     let report = report_of(state, code, who.lang).await?;
     let body = form.parse(who.lang)?;
     let step = Step::new(report, "reporter_message", By::Party(Party::Reporter), None)
-        .extra(Extra::Message {
-            from_reporter: true,
-            body,
-        })
+        .extra(crate::actions::sealed_message(state, report, true, &body).await?)
         .tell(
             Audience::UnionDesk,
             "message",

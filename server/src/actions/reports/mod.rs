@@ -6,4 +6,4 @@ mod reroute;
 mod submit;
 
 pub use reroute::reroute_for;
-pub use submit::{fingerprint, submit, Submission, Submitted};
+pub use submit::{fingerprint, keyed_fingerprint, submit, Submission, Submitted};

@@ -52,8 +52,13 @@ impl Submitted {
 }
 
 /// A hash of everything a submission carries except its client id: the same id sent again with
-/// the same content is a retry; with different content it is a mistake.
-pub fn fingerprint(raw: &app::domain::report::RawReport, photos: &[Vec<u8>]) -> String {
+/// the same content is a retry; with different content it is a mistake. Keyed (HMAC), so a copy
+/// of the database cannot be searched for a name or a phone number the submission carried.
+pub fn fingerprint(
+    key: &app::backend::keyed::KeyedHash,
+    raw: &app::domain::report::RawReport,
+    photos: &[Vec<u8>],
+) -> String {
     use sha2::{Digest, Sha256};
     let mut content = raw.clone();
     content.client_id = None;
@@ -62,8 +67,17 @@ pub fn fingerprint(raw: &app::domain::report::RawReport, photos: &[Vec<u8>]) -> 
     for photo in photos {
         hasher.update(Sha256::digest(photo));
     }
-    hex::encode(hasher.finalize())
+    keyed_fingerprint(key, &hex::encode(hasher.finalize()))
 }
+
+/// The stored form of a plain content hash (also how start-up converts the unkeyed hashes of
+/// reports stored before fingerprints were keyed).
+pub fn keyed_fingerprint(key: &app::backend::keyed::KeyedHash, plain_hex: &str) -> String {
+    format!("{FINGERPRINT_PREFIX}{}", key.hex(plain_hex))
+}
+
+/// Keyed fingerprints start with this.
+pub const FINGERPRINT_PREFIX: &str = "k1:";
 
 /// Stores a report, or explains (in `lang`) what is wrong with it.
 #[tracing::instrument(skip_all, fields(photos = sub.photos.len()))]
@@ -73,7 +87,7 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
 
     // A retry of something already stored answers with the same receipt, before any work; the
     // same id with other content (a form page used twice) is refused.
-    let fingerprint = fingerprint(&sub.raw, &sub.photos);
+    let fingerprint = fingerprint(&state.fingerprints, &sub.raw, &sub.photos);
     if let Some(client_id) = sub
         .raw
         .client_id
@@ -163,16 +177,32 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
         return Err(AppError::invalid(errors));
     };
 
-    let Intake { photos, created } = intake(state, sub.photos, &metas, lang).await?;
+    // The report's id and data key come first: the sealed originals are bound to them.
+    let id = uuid::Uuid::new_v4();
+    let (key, data_key) = state
+        .vault
+        .new_data_key(&app::backend::vault::report_owner(id));
+    let Intake { photos, created } = intake(state, &key, sub.photos, &metas, lang).await?;
     let keys = photos.len() * 3;
     let reporter = match &valid.reporter {
         Reporter::Anonymous => None,
         // Sealed: only a union admin's reveal opens them.
         Reporter::Named { name, phone } => Some((
-            state.identity.seal(name),
-            state.identity.seal(phone.as_str()),
+            key.seal(reports::field::REPORTER_NAME, name),
+            key.seal(reports::field::REPORTER_PHONE, phone.as_str()),
         )),
     };
+    let location_sealed = valid.location.map(|l| {
+        let at = reports::SealedLocation {
+            lat: l.lat,
+            lon: l.lon,
+            accuracy_m: l.accuracy_m,
+        };
+        key.seal(
+            reports::field::LOCATION,
+            &serde_json::to_string(&at).unwrap_or_default(),
+        )
+    });
     let answers_json = serde_json::to_string(&valid.answers).map_err(AppError::internal)?;
     let (industry_code, is_coal_mine) = match industry {
         Some((i, coal)) => (Some(i), coal),
@@ -188,6 +218,8 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
     .await?;
     let routed = app::domain::routing::route(&routing);
     let report = NewReport {
+        id,
+        data_key,
         client_id: valid.client_id,
         fingerprint,
         category: valid.category.code.to_string(),
@@ -205,7 +237,7 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
         site: valid.site.clone(),
         description: valid.description.clone(),
         severity: valid.severity,
-        location: valid.location.map(|l| (l.lat, l.lon, l.accuracy_m)),
+        location_sealed,
         alert: valid.alert,
         lang: lang.tag().to_string(),
         via: sub.via.unwrap_or(Via::App),

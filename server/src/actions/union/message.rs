@@ -4,7 +4,7 @@ use crate::{
     actions::{authorize, Caller},
     error::AppError,
     state::AppState,
-    store::steps::{self, Audience, By, Extra, Step},
+    store::steps::{self, Audience, By, Step},
 };
 use app::domain::{forms::union::MessageForm, policy::Action, workflow::Party};
 use uuid::Uuid;
@@ -24,10 +24,7 @@ pub async fn message(
         By::Party(Party::Union),
         who.user_id(),
     )
-    .extra(Extra::Message {
-        from_reporter: false,
-        body,
-    })
+    .extra(crate::actions::sealed_message(state, report, false, &body).await?)
     .tell(
         Audience::Reporter,
         "reporter",

@@ -42,17 +42,19 @@ pub async fn open_reveal(
             t.reveal_not_approved().to_string(),
         )));
     }
-    let open = |sealed: &str| {
-        state
-            .identity
-            .open(sealed)
-            .ok_or_else(|| AppError::internal("a reporter's identity does not open with this key"))
-    };
     let identity = match reports::sealed_reporter(&state.db, report).await? {
-        Some((name, phone)) => Identity::Named {
-            name: open(&name)?,
-            phone: open(&phone)?,
-        },
+        Some((name, phone)) => {
+            let key = crate::actions::report_key(state, report).await?;
+            let open = |field: &str, sealed: &str| {
+                key.open(field, sealed).ok_or_else(|| {
+                    AppError::internal("a reporter's identity does not open with its report's key")
+                })
+            };
+            Identity::Named {
+                name: open(reports::field::REPORTER_NAME, &name)?,
+                phone: open(reports::field::REPORTER_PHONE, &phone)?,
+            }
+        }
         None => Identity::Anonymous,
     };
     let detail = serde_json::json!({
