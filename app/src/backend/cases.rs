@@ -211,16 +211,18 @@ async fn notice(db: &Db, id: Uuid) -> Result<Option<NoticeView>, sqlx::Error> {
     })?;
     Ok(row.map(|r| NoticeView {
         sent_at: r.0,
-        responsible_person: r.1,
-        measures: r.2,
-        deadline_at: r.3,
-        standard: r.4,
-        acceptance_person: r.5,
-        plan_goal: r.6,
-        plan_resources: r.7,
-        plan_people: r.8,
-        plan_safety: r.9,
-        plan_emergency: r.10,
+        notice: crate::domain::forms::union::Notice {
+            responsible_person: r.1,
+            measures: r.2,
+            deadline_at: r.3,
+            standard: r.4,
+            acceptance_person: r.5,
+            plan_goal: r.6,
+            plan_resources: r.7,
+            plan_people: r.8,
+            plan_safety: r.9,
+            plan_emergency: r.10,
+        },
     }))
 }
 

@@ -129,7 +129,7 @@ pub async fn export_csv(State(state): State<AppState>, req: Request) -> Response
                 due,
                 v.notice
                     .as_ref()
-                    .map(|n| n.measures.clone())
+                    .map(|n| n.notice.measures.clone())
                     .unwrap_or_default(),
             ];
             rows.push(
