@@ -100,6 +100,7 @@ pub struct NoticeView {
 
 /// A rectification record from the enterprise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct RectificationView {
     pub submitted_at: i64,
     pub note: String,

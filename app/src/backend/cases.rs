@@ -227,18 +227,12 @@ async fn notice(db: &Db, id: Uuid) -> Result<Option<NoticeView>, sqlx::Error> {
 }
 
 async fn rectifications(db: &Db, id: Uuid) -> Result<Vec<RectificationView>, sqlx::Error> {
-    let rows: Vec<(i64, String)> = db_run!(db, |pool| {
-        sqlx::query_as(
-        "SELECT submitted_at, note FROM rectifications WHERE report_id = $1 ORDER BY submitted_at, id"
+    super::db::fetch_all_for(
+        db,
+        "SELECT submitted_at, note FROM rectifications WHERE report_id = $1 ORDER BY submitted_at, id",
+        id,
     )
-    .bind(id)
-    .fetch_all(pool)
     .await
-    })?;
-    Ok(rows
-        .into_iter()
-        .map(|(submitted_at, note)| RectificationView { submitted_at, note })
-        .collect())
 }
 
 async fn extension(db: &Db, id: Uuid) -> Result<Option<ExtensionView>, sqlx::Error> {
