@@ -191,27 +191,13 @@ pub fn date_of(ms: i64) -> String {
 
 pub fn district_name(code: &str, lang: Lang) -> String {
     DistrictCode::parse(code)
-        .map(|d| {
-            if lang == Lang::En {
-                d.district().name_en
-            } else {
-                d.district().name_zh
-            }
-            .to_string()
-        })
+        .map(|d| d.district().name(lang).to_string())
         .unwrap_or_else(|_| code.to_string())
 }
 
 pub fn industry_name(code: &str, lang: Lang) -> String {
     IndustryCode::parse(code)
-        .map(|i| {
-            if lang == Lang::En {
-                i.industry().name_en
-            } else {
-                i.industry().name_zh
-            }
-            .to_string()
-        })
+        .map(|i| i.industry().name(lang).to_string())
         .unwrap_or_else(|_| code.to_string())
 }
 
