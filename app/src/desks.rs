@@ -7,6 +7,13 @@
 
 use std::fmt::Display;
 
+/// An action of a desk whose actions share one path with an `{action}` segment, found by that
+/// segment (what the router needs of every such desk).
+pub trait SegmentAction: Sized {
+    /// The action named by a URL's last segment.
+    fn from_slug(slug: &str) -> Option<Self>;
+}
+
 /// Defines a desk whose actions share one path with an `{action}` segment.
 macro_rules! segment_desk {
     (
@@ -45,6 +52,12 @@ macro_rules! segment_desk {
             #[doc = concat!("The page the actions are on, `", $prefix, "/{", $key, "}`: a refused form is shown on it again, a done one comes back to it.")]
             pub fn page(key: impl Display) -> String {
                 format!(concat!($prefix, "/{}"), key)
+            }
+        }
+
+        impl SegmentAction for $name {
+            fn from_slug(slug: &str) -> Option<$name> {
+                $name::parse(slug)
             }
         }
     };
