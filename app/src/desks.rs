@@ -7,11 +7,18 @@
 
 use std::fmt::Display;
 
+/// An action of a desk whose actions share one path with an `{action}` segment, found by that
+/// segment (what the router needs of every such desk).
+pub trait SegmentAction: Sized {
+    /// The action named by a URL's last segment.
+    fn from_slug(slug: &str) -> Option<Self>;
+}
+
 /// Defines a desk whose actions share one path with an `{action}` segment.
 macro_rules! segment_desk {
     (
         $(#[$meta:meta])*
-        $name:ident, prefix = $prefix:literal, key = $key:literal, route = $route:literal,
+        $name:ident, prefix = $prefix:literal, key = $key:literal,
         { $($(#[$vmeta:meta])* $variant:ident = $slug:literal),+ $(,)? }
     ) => {
         $(#[$meta])*
@@ -22,8 +29,8 @@ macro_rules! segment_desk {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            /// The router's path pattern for every action of this desk.
-            pub const ROUTE: &'static str = $route;
+            #[doc = concat!("The router's path pattern for every action of this desk, `", $prefix, "/{", $key, "}/{action}`.")]
+            pub const ROUTE: &'static str = concat!($prefix, "/{", $key, "}/{action}");
 
             /// The last segment of the action's URL.
             pub fn slug(self) -> &'static str {
@@ -47,12 +54,18 @@ macro_rules! segment_desk {
                 format!(concat!($prefix, "/{}"), key)
             }
         }
+
+        impl SegmentAction for $name {
+            fn from_slug(slug: &str) -> Option<$name> {
+                $name::parse(slug)
+            }
+        }
     };
 }
 
 segment_desk! {
     /// The union's actions on a report (`/union/reports/{id}/{action}`).
-    UnionAction, prefix = "/union/reports", key = "id", route = "/union/reports/{id}/{action}",
+    UnionAction, prefix = "/union/reports", key = "id",
     {
         /// Grade the hazard (一般 / 重大), possibly naming the enterprise.
         Grade = "grade",
@@ -79,7 +92,7 @@ segment_desk! {
 
 segment_desk! {
     /// The enterprise officer's actions on a report (`/enterprise/reports/{id}/{action}`).
-    EnterpriseAction, prefix = "/enterprise/reports", key = "id", route = "/enterprise/reports/{id}/{action}",
+    EnterpriseAction, prefix = "/enterprise/reports", key = "id",
     {
         /// Acknowledge the notice.
         Acknowledge = "acknowledge",
@@ -92,7 +105,7 @@ segment_desk! {
 
 segment_desk! {
     /// What the holder of a receipt code may do (`/r/{code}/{action}`; no account needed).
-    ReporterAction, prefix = "/r", key = "code", route = "/r/{code}/{action}",
+    ReporterAction, prefix = "/r", key = "code",
     {
         /// Confirm the verified fix.
         Confirm = "confirm",
@@ -105,7 +118,7 @@ segment_desk! {
 
 segment_desk! {
     /// An officer's or admin's actions on one alert (`/alerts/{id}/{action}`).
-    AlertAction, prefix = "/alerts", key = "id", route = "/alerts/{id}/{action}",
+    AlertAction, prefix = "/alerts", key = "id",
     {
         /// A new version of the alert (admins).
         Update = "update",
@@ -262,6 +275,14 @@ mod tests {
             assert_eq!(AlertAction::parse(a.slug()), Some(*a));
         }
         assert_eq!(UnionAction::parse("delete"), None);
+    }
+
+    #[test]
+    fn routes_are_the_patterns_the_router_has_always_had() {
+        assert_eq!(UnionAction::ROUTE, "/union/reports/{id}/{action}");
+        assert_eq!(EnterpriseAction::ROUTE, "/enterprise/reports/{id}/{action}");
+        assert_eq!(ReporterAction::ROUTE, "/r/{code}/{action}");
+        assert_eq!(AlertAction::ROUTE, "/alerts/{id}/{action}");
     }
 
     #[test]

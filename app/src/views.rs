@@ -2,6 +2,7 @@
 //! reporter's identity or the evidence record: those types do not have the fields.
 
 use crate::domain::{
+    forms::union::Notice,
     policy::Grants,
     report::{ReportState, Severity},
 };
@@ -92,20 +93,14 @@ pub struct EventView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoticeView {
     pub sent_at: i64,
-    pub responsible_person: String,
-    pub measures: String,
-    pub deadline_at: i64,
-    pub standard: String,
-    pub acceptance_person: String,
-    pub plan_goal: Option<String>,
-    pub plan_resources: Option<String>,
-    pub plan_people: Option<String>,
-    pub plan_safety: Option<String>,
-    pub plan_emergency: Option<String>,
+    /// What was sent, its fields beside `sent_at` in the JSON.
+    #[serde(flatten)]
+    pub notice: Notice,
 }
 
 /// A rectification record from the enterprise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct RectificationView {
     pub submitted_at: i64,
     pub note: String,

@@ -1,9 +1,12 @@
-//! What handlers need to know about who is asking: their language and their address.
+//! What handlers need to know about who is asking: their language and their address, and for
+//! the JSON routes of signed-in people, all of it at once ([`Asking`]).
 
-use app::i18n::Lang;
+use crate::{actions::Caller, state::AppState};
+use app::{backend::auth::CurrentUser, i18n::Lang};
 use axum::{
-    extract::{ConnectInfo, FromRequestParts},
+    extract::{rejection::ExtensionRejection, ConnectInfo, FromRequestParts, State},
     http::{header, request::Parts},
+    Extension,
 };
 use std::{convert::Infallible, net::SocketAddr};
 
@@ -80,6 +83,47 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
             .map(|ConnectInfo(a)| a.ip().to_string())
             .unwrap_or_else(|| "unknown".into());
         Ok(ClientAddr(addr))
+    }
+}
+
+/// A JSON route's request as its handler needs it: the app's state, who is signed in (the
+/// session layer's [`CurrentUser`]), their language ([`RequestLang`]) and their address
+/// ([`ClientAddr`]).
+pub struct Asking {
+    pub state: AppState,
+    pub current: CurrentUser,
+    pub lang: Lang,
+    pub addr: String,
+}
+
+impl Asking {
+    /// Who is asking, for an action.
+    pub fn caller(&self) -> Caller<'_> {
+        Caller {
+            actor: self.current.actor.as_ref(),
+            lang: self.lang,
+            addr: &self.addr,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Asking {
+    /// Only the session layer's extension can be missing (a 500, as for `Extension` itself).
+    type Rejection = ExtensionRejection;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Ok(State(state)) = State::<AppState>::from_request_parts(parts, app).await;
+        let Extension(current) = Extension::<CurrentUser>::from_request_parts(parts, app).await?;
+        let Ok(RequestLang(lang)) = RequestLang::from_request_parts(parts, app).await;
+        let Ok(ClientAddr(addr)) = ClientAddr::from_request_parts(parts, app).await;
+        Ok(Asking {
+            state,
+            current,
+            lang,
+            addr,
+        })
     }
 }
 

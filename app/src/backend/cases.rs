@@ -215,32 +215,28 @@ async fn notice(db: &Db, id: Uuid) -> Result<Option<NoticeView>, sqlx::Error> {
     })?;
     Ok(row.map(|r| NoticeView {
         sent_at: r.0,
-        responsible_person: r.1,
-        measures: r.2,
-        deadline_at: r.3,
-        standard: r.4,
-        acceptance_person: r.5,
-        plan_goal: r.6,
-        plan_resources: r.7,
-        plan_people: r.8,
-        plan_safety: r.9,
-        plan_emergency: r.10,
+        notice: crate::domain::forms::union::Notice {
+            responsible_person: r.1,
+            measures: r.2,
+            deadline_at: r.3,
+            standard: r.4,
+            acceptance_person: r.5,
+            plan_goal: r.6,
+            plan_resources: r.7,
+            plan_people: r.8,
+            plan_safety: r.9,
+            plan_emergency: r.10,
+        },
     }))
 }
 
 async fn rectifications(db: &Db, id: Uuid) -> Result<Vec<RectificationView>, sqlx::Error> {
-    let rows: Vec<(i64, String)> = db_run!(db, |pool| {
-        sqlx::query_as(
-        "SELECT submitted_at, note FROM rectifications WHERE report_id = $1 ORDER BY submitted_at, id"
+    super::db::fetch_all_for(
+        db,
+        "SELECT submitted_at, note FROM rectifications WHERE report_id = $1 ORDER BY submitted_at, id",
+        id,
     )
-    .bind(id)
-    .fetch_all(pool)
     .await
-    })?;
-    Ok(rows
-        .into_iter()
-        .map(|(submitted_at, note)| RectificationView { submitted_at, note })
-        .collect())
 }
 
 async fn extension(db: &Db, id: Uuid) -> Result<Option<ExtensionView>, sqlx::Error> {

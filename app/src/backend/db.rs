@@ -48,6 +48,21 @@ macro_rules! db_run {
     };
 }
 
+/// Every row `sql` answers with `$1` bound to `key` (a report's id, a user's…), on whichever
+/// engine `db` holds.
+pub async fn fetch_all_for<T>(db: &Db, sql: &str, key: uuid::Uuid) -> Result<Vec<T>, sqlx::Error>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
+{
+    db_run!(db, |pool| sqlx::query_as(sql)
+        .bind(key)
+        .fetch_all(pool)
+        .await)
+}
+
 /// Opening a write transaction: `BEGIN IMMEDIATE` on SQLite (take the single writer's lock at
 /// once instead of failing on upgrade), a plain `BEGIN` on PostgreSQL.
 pub trait BeginWrite {

@@ -17,37 +17,29 @@ pub struct Quota {
     pub per: Duration,
 }
 
+impl Quota {
+    /// `burst` actions, refilled evenly over `secs` seconds.
+    const fn new(burst: u32, secs: u64) -> Quota {
+        Quota {
+            burst,
+            per: Duration::from_secs(secs),
+        }
+    }
+}
+
 /// Reports submitted from one address.
-pub const SUBMIT_PER_ADDRESS: Quota = Quota {
-    burst: 30,
-    per: Duration::from_secs(3600),
-};
+pub const SUBMIT_PER_ADDRESS: Quota = Quota::new(30, 3600);
 /// Receipt lookups from one address.
-pub const RECEIPT_LOOKUPS_PER_ADDRESS: Quota = Quota {
-    burst: 120,
-    per: Duration::from_secs(600),
-};
+pub const RECEIPT_LOOKUPS_PER_ADDRESS: Quota = Quota::new(120, 600);
 /// Lookups of codes that do not exist, from one address (guessing codes).
-pub const RECEIPT_MISSES_PER_ADDRESS: Quota = Quota {
-    burst: 20,
-    per: Duration::from_secs(3600),
-};
+pub const RECEIPT_MISSES_PER_ADDRESS: Quota = Quota::new(20, 3600);
 /// Sign-in attempts from one address (accounts also lock after repeated wrong passwords).
-pub const LOGINS_PER_ADDRESS: Quota = Quota {
-    burst: 20,
-    per: Duration::from_secs(600),
-};
+pub const LOGINS_PER_ADDRESS: Quota = Quota::new(20, 600);
 /// Reports submitted from one device (the `ss_device` cookie).
-pub const SUBMIT_PER_DEVICE: Quota = Quota {
-    burst: 10,
-    per: Duration::from_secs(3600),
-};
+pub const SUBMIT_PER_DEVICE: Quota = Quota::new(10, 3600);
 
 /// Enterprise searches from one address.
-pub const SEARCHES_PER_ADDRESS: Quota = Quota {
-    burst: 300,
-    per: Duration::from_secs(600),
-};
+pub const SEARCHES_PER_ADDRESS: Quota = Quota::new(300, 600);
 
 /// Which limit a key is counted against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -30,10 +30,7 @@ const SELECT: &str =
 /// The requests about a report, oldest first.
 pub async fn of_report(db: &Db, report: Uuid) -> Result<Vec<RevealRequest>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE q.report_id = $1 ORDER BY q.requested_at, q.id");
-    db_run!(db, |pool| sqlx::query_as(&sql)
-        .bind(report)
-        .fetch_all(pool)
-        .await)
+    super::db::fetch_all_for(db, &sql, report).await
 }
 
 /// One request of a report.

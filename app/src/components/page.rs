@@ -76,17 +76,35 @@ where
     Fut: std::future::Future<Output = Loaded<T>> + Send + 'static,
 {
     let id = id_param();
+    suspended(
+        move || {
+            let load = load.clone();
+            async move {
+                match id {
+                    Some(id) => load(id).await,
+                    None => Ok(Access::NotFound),
+                }
+            }
+        },
+        show,
+    )
+}
+
+/// The body of a page: the loading placeholder while `load()` runs, then `show` through
+/// [`gate`], which answers the page's status.
+pub fn suspended<T, Fut>(
+    load: impl Fn() -> Fut + Clone + Send + Sync + 'static,
+    show: impl Fn(T) -> AnyView + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Send + Sync + 'static,
+    Fut: std::future::Future<Output = Loaded<T>> + Send + 'static,
+{
     view! {
         <Suspense fallback=loading>
             {move || {
                 let (load, show) = (load.clone(), show.clone());
-                Suspend::new(async move {
-                    let loaded = match id {
-                        Some(id) => load(id).await,
-                        None => Ok(Access::NotFound),
-                    };
-                    gate(loaded, show)
-                })
+                Suspend::new(async move { gate(load().await, show) })
             }}
         </Suspense>
     }
@@ -173,27 +191,13 @@ pub fn date_of(ms: i64) -> String {
 
 pub fn district_name(code: &str, lang: Lang) -> String {
     DistrictCode::parse(code)
-        .map(|d| {
-            if lang == Lang::En {
-                d.district().name_en
-            } else {
-                d.district().name_zh
-            }
-            .to_string()
-        })
+        .map(|d| d.district().name(lang).to_string())
         .unwrap_or_else(|_| code.to_string())
 }
 
 pub fn industry_name(code: &str, lang: Lang) -> String {
     IndustryCode::parse(code)
-        .map(|i| {
-            if lang == Lang::En {
-                i.industry().name_en
-            } else {
-                i.industry().name_zh
-            }
-            .to_string()
-        })
+        .map(|i| i.industry().name(lang).to_string())
         .unwrap_or_else(|_| code.to_string())
 }
 

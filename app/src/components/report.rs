@@ -1,9 +1,9 @@
-//! Fragments of a report that more than one page shows: the grade's label, the 五定 of a
-//! notice, and the thread between the reporter and the union with its form.
+//! Fragments of a report that more than one page shows: the grade's label, the state line, the
+//! 五定 of a notice, and the thread between the reporter and the union with its form.
 
 use crate::{
     components::page::{field_error, use_feedback, when},
-    domain::forms::union::MAX_MESSAGE_CHARS,
+    domain::{forms::union::MAX_MESSAGE_CHARS, report::ReportState},
     i18n::Lang,
     views::{MessageView, NoticeView},
 };
@@ -18,9 +18,29 @@ pub fn grade_label(grade: &str, lang: Lang) -> &'static str {
     }
 }
 
-/// The 五定 of a notice, and the governance plan of a major hazard.
-pub fn notice_facts(n: &NoticeView, lang: Lang) -> impl IntoView {
+/// The line above a report's facts: urgent, its state, its grade, supervised.
+pub fn state_line(
+    urgent: bool,
+    state: ReportState,
+    grade: Option<&str>,
+    supervised: bool,
+    lang: Lang,
+) -> impl IntoView {
     let t = lang.tr();
+    view! {
+        <p class="state-line">
+            {urgent.then(|| view! { <span class="badge urgent">{t.receipt_urgent()}</span> " " })}
+            <strong class="state">{state.label(t)}</strong>
+            {grade.map(|g| view! { " · " <span class="grade">{grade_label(g, lang)}</span> })}
+            {supervised.then(|| view! { " " <span class="badge major">{t.case_supervised()}</span> })}
+        </p>
+    }
+}
+
+/// The notice's card: the 五定 of a notice, and the governance plan of a major hazard.
+pub fn notice_section(sent: &NoticeView, lang: Lang) -> impl IntoView {
+    let t = lang.tr();
+    let n = &sent.notice;
     let plan = [
         (t.notice_plan_goal(), n.plan_goal.clone()),
         (t.notice_plan_resources(), n.plan_resources.clone()),
@@ -29,15 +49,18 @@ pub fn notice_facts(n: &NoticeView, lang: Lang) -> impl IntoView {
         (t.notice_plan_emergency(), n.plan_emergency.clone()),
     ];
     view! {
-        <dl class="facts notice-facts">
-            <dt>{t.notice_sent_at()}</dt><dd>{when(n.sent_at)}</dd>
-            <dt>{t.notice_responsible()}</dt><dd>{n.responsible_person.clone()}</dd>
-            <dt>{t.notice_measures()}</dt><dd class="measures">{n.measures.clone()}</dd>
-            <dt>{t.notice_deadline()}</dt><dd>{when(n.deadline_at)}</dd>
-            <dt>{t.notice_standard()}</dt><dd>{n.standard.clone()}</dd>
-            <dt>{t.notice_acceptance()}</dt><dd>{n.acceptance_person.clone()}</dd>
-            {plan.into_iter().filter_map(|(label, v)| v.map(|v| view! { <dt>{label}</dt><dd>{v}</dd> })).collect_view()}
-        </dl>
+        <section class="card" aria-labelledby="notice">
+            <h2 id="notice">{t.notice_title()}</h2>
+            <dl class="facts notice-facts">
+                <dt>{t.notice_sent_at()}</dt><dd>{when(sent.sent_at)}</dd>
+                <dt>{t.notice_responsible()}</dt><dd>{n.responsible_person.clone()}</dd>
+                <dt>{t.notice_measures()}</dt><dd class="measures">{n.measures.clone()}</dd>
+                <dt>{t.notice_deadline()}</dt><dd>{when(n.deadline_at)}</dd>
+                <dt>{t.notice_standard()}</dt><dd>{n.standard.clone()}</dd>
+                <dt>{t.notice_acceptance()}</dt><dd>{n.acceptance_person.clone()}</dd>
+                {plan.into_iter().filter_map(|(label, v)| v.map(|v| view! { <dt>{label}</dt><dd>{v}</dd> })).collect_view()}
+            </dl>
+        </section>
     }
 }
 

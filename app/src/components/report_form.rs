@@ -177,7 +177,7 @@ pub fn ReportFormPage(lang: Lang, client_id: String, initial: FormInitial) -> im
                         <select name="district" aria-describedby="err-district">
                             <option value="">{t.report_district_choose()}</option>
                             {DISTRICTS.iter().map(|d| view! {
-                                <option value=d.code selected=district == d.code>{if lang == Lang::En { d.name_en } else { d.name_zh }}</option>
+                                <option value=d.code selected=district == d.code>{d.name(lang)}</option>
                             }).collect_view()}
                         </select>
                     </label>

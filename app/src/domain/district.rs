@@ -37,6 +37,15 @@ pub struct District {
 }
 
 impl District {
+    /// Its name in the reader's language.
+    pub fn name(&self, lang: Lang) -> &'static str {
+        if lang == Lang::En {
+            self.name_en
+        } else {
+            self.name_zh
+        }
+    }
+
     /// The GB/T 2260 code, where the division has one.
     pub fn gb2260(&self) -> Option<&'static str> {
         match self.kind {

@@ -140,6 +140,19 @@ impl<'de> Deserialize<'de> for Celsius10 {
     }
 }
 
+/// The value among `all` whose stable id or CAP name is `s` (surrounding white space ignored).
+fn parse_id_or_cap<T: Copy>(
+    all: &[T],
+    s: &str,
+    id: fn(T) -> &'static str,
+    cap_name: fn(T) -> &'static str,
+) -> Option<T> {
+    let s = s.trim();
+    all.iter()
+        .copied()
+        .find(|v| id(*v) == s || cap_name(*v) == s)
+}
+
 /// The kind of weather warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -163,10 +176,14 @@ impl Event {
 
     /// Reads the id, or the Chinese event name a CAP feed carries (`高温`, `寒潮`).
     pub fn parse(s: &str) -> Option<Event> {
-        match s.trim() {
-            "heat" | "高温" => Some(Event::Heat),
-            "cold" | "寒潮" => Some(Event::Cold),
-            _ => None,
+        parse_id_or_cap(&Event::ALL, s, Event::as_str, Event::cap_name)
+    }
+
+    /// The Chinese event name a CAP feed carries.
+    fn cap_name(self) -> &'static str {
+        match self {
+            Event::Heat => "高温",
+            Event::Cold => "寒潮",
         }
     }
 
@@ -204,12 +221,16 @@ impl Level {
 
     /// Reads the id, or the Chinese colour a CAP feed carries (`蓝色`, `黄色`, `橙色`, `红色`).
     pub fn parse(s: &str) -> Option<Level> {
-        match s.trim() {
-            "blue" | "蓝色" => Some(Level::Blue),
-            "yellow" | "黄色" => Some(Level::Yellow),
-            "orange" | "橙色" => Some(Level::Orange),
-            "red" | "红色" => Some(Level::Red),
-            _ => None,
+        parse_id_or_cap(&Level::ALL, s, Level::as_str, Level::cap_name)
+    }
+
+    /// The Chinese colour a CAP feed carries.
+    fn cap_name(self) -> &'static str {
+        match self {
+            Level::Blue => "蓝色",
+            Level::Yellow => "黄色",
+            Level::Orange => "橙色",
+            Level::Red => "红色",
         }
     }
 
@@ -586,74 +607,63 @@ impl Obligation {
     /// What the enterprise must do, as an imperative sentence for the enterprise and the
     /// officer's checklist.
     pub fn text(&self, t: &Tr) -> String {
-        match self {
-            Obligation::StopOutdoorWork => t.heat_rule_must_stop_outdoor().to_string(),
-            Obligation::LimitOutdoorHours {
-                max_hours,
-                pause_from,
-                pause_to,
-            } => fill(
-                t.heat_rule_must_limit_outdoor_hours(),
-                &[("hours", max_hours), ("from", pause_from), ("to", pause_to)],
-            ),
-            Obligation::RotateShifts => t.heat_rule_must_rotate_shifts().to_string(),
-            Obligation::ShortenContinuousWork => {
-                t.heat_rule_must_shorten_continuous_work().to_string()
+        self.filled(match self {
+            Obligation::StopOutdoorWork => t.heat_rule_must_stop_outdoor(),
+            Obligation::LimitOutdoorHours { .. } => t.heat_rule_must_limit_outdoor_hours(),
+            Obligation::RotateShifts => t.heat_rule_must_rotate_shifts(),
+            Obligation::ShortenContinuousWork => t.heat_rule_must_shorten_continuous_work(),
+            Obligation::NoOutdoorOvertime => t.heat_rule_must_no_outdoor_overtime(),
+            Obligation::CoolingSupplies => t.heat_rule_must_cooling_supplies(),
+            Obligation::ProtectPregnantAndMinors { .. } => {
+                t.heat_rule_must_protect_pregnant_minors()
             }
-            Obligation::NoOutdoorOvertime => t.heat_rule_must_no_outdoor_overtime().to_string(),
-            Obligation::CoolingSupplies => t.heat_rule_must_cooling_supplies().to_string(),
-            Obligation::ProtectPregnantAndMinors { indoor_limit } => fill(
-                t.heat_rule_must_protect_pregnant_minors(),
-                &[("limit", indoor_limit)],
-            ),
-            Obligation::IndoorCooling { limit } => {
-                fill(t.heat_rule_must_indoor_cooling(), &[("limit", limit)])
-            }
-            Obligation::HeatAllowance { indoor_limit, .. } => self.allowance(match indoor_limit {
+            Obligation::IndoorCooling { .. } => t.heat_rule_must_indoor_cooling(),
+            Obligation::HeatAllowance { indoor_limit, .. } => match indoor_limit {
                 None => t.heat_rule_must_heat_allowance(),
                 Some(_) => t.heat_rule_must_heat_allowance_indoor(),
-            }),
-            Obligation::Cold(measure) => measure.text(t).to_string(),
-        }
+            },
+            Obligation::Cold(measure) => measure.text(t),
+        })
     }
 
     /// What the worker is entitled to, in plain words for the worker's page; `None` for an
     /// obligation a worker does not claim personally (equipment checks).
     pub fn worker_right_text(&self, t: &Tr) -> Option<String> {
-        Some(match self {
-            Obligation::StopOutdoorWork => t.heat_rule_right_stop_outdoor().to_string(),
+        Some(self.filled(match self {
+            Obligation::StopOutdoorWork => t.heat_rule_right_stop_outdoor(),
+            Obligation::LimitOutdoorHours { .. } => t.heat_rule_right_limit_outdoor_hours(),
+            Obligation::RotateShifts => t.heat_rule_right_rotate_shifts(),
+            Obligation::ShortenContinuousWork => t.heat_rule_right_shorten_continuous_work(),
+            Obligation::NoOutdoorOvertime => t.heat_rule_right_no_outdoor_overtime(),
+            Obligation::CoolingSupplies => t.heat_rule_right_cooling_supplies(),
+            Obligation::ProtectPregnantAndMinors { .. } => {
+                t.heat_rule_right_protect_pregnant_minors()
+            }
+            Obligation::IndoorCooling { .. } => t.heat_rule_right_indoor_cooling(),
+            Obligation::HeatAllowance { indoor_limit, .. } => match indoor_limit {
+                None => t.heat_rule_right_heat_allowance(),
+                Some(_) => t.heat_rule_right_heat_allowance_indoor(),
+            },
+            Obligation::Cold(measure) => measure.worker_right(t)?,
+        }))
+    }
+
+    /// Fills a template (the obligation's sentence, or the worker's right) with this
+    /// obligation's numbers; an obligation without any gives the template as it stands.
+    fn filled(&self, template: &str) -> String {
+        match self {
             Obligation::LimitOutdoorHours {
                 max_hours,
                 pause_from,
                 pause_to,
             } => fill(
-                t.heat_rule_right_limit_outdoor_hours(),
+                template,
                 &[("hours", max_hours), ("from", pause_from), ("to", pause_to)],
             ),
-            Obligation::RotateShifts => t.heat_rule_right_rotate_shifts().to_string(),
-            Obligation::ShortenContinuousWork => {
-                t.heat_rule_right_shorten_continuous_work().to_string()
+            Obligation::ProtectPregnantAndMinors { indoor_limit } => {
+                fill(template, &[("limit", indoor_limit)])
             }
-            Obligation::NoOutdoorOvertime => t.heat_rule_right_no_outdoor_overtime().to_string(),
-            Obligation::CoolingSupplies => t.heat_rule_right_cooling_supplies().to_string(),
-            Obligation::ProtectPregnantAndMinors { indoor_limit } => fill(
-                t.heat_rule_right_protect_pregnant_minors(),
-                &[("limit", indoor_limit)],
-            ),
-            Obligation::IndoorCooling { limit } => {
-                fill(t.heat_rule_right_indoor_cooling(), &[("limit", limit)])
-            }
-            Obligation::HeatAllowance { indoor_limit, .. } => self.allowance(match indoor_limit {
-                None => t.heat_rule_right_heat_allowance(),
-                Some(_) => t.heat_rule_right_heat_allowance_indoor(),
-            }),
-            Obligation::Cold(measure) => measure.worker_right(t)?.to_string(),
-        })
-    }
-
-    /// Fills an allowance template; other obligations have nothing to fill.
-    fn allowance(&self, template: &str) -> String {
-        match self {
+            Obligation::IndoorCooling { limit } => fill(template, &[("limit", limit)]),
             Obligation::HeatAllowance {
                 yuan_per_day,
                 from_month,
@@ -805,58 +815,23 @@ mod tests {
     #[test]
     fn outdoor_enterprises_get_the_band_of_the_forecast_maximum() {
         let rules = CityRules::default();
+        // From 35 °C to below 37 °C; from 37 °C to below 40 °C the same after limited hours.
+        let hot = [
+            VULNERABLE,
+            "rotate_shifts",
+            "shorten_continuous_work",
+            "no_outdoor_overtime",
+            INDOOR,
+            SUPPLIES,
+            ALLOWANCE,
+        ];
+        let limited: Vec<&str> = ["limit_outdoor_hours"].into_iter().chain(hot).collect();
         let table: [(i32, &[&str]); 6] = [
             (349, &[SUPPLIES]),
-            (
-                350,
-                &[
-                    VULNERABLE,
-                    "rotate_shifts",
-                    "shorten_continuous_work",
-                    "no_outdoor_overtime",
-                    INDOOR,
-                    SUPPLIES,
-                    ALLOWANCE,
-                ],
-            ),
-            (
-                369,
-                &[
-                    VULNERABLE,
-                    "rotate_shifts",
-                    "shorten_continuous_work",
-                    "no_outdoor_overtime",
-                    INDOOR,
-                    SUPPLIES,
-                    ALLOWANCE,
-                ],
-            ),
-            (
-                370,
-                &[
-                    "limit_outdoor_hours",
-                    VULNERABLE,
-                    "rotate_shifts",
-                    "shorten_continuous_work",
-                    "no_outdoor_overtime",
-                    INDOOR,
-                    SUPPLIES,
-                    ALLOWANCE,
-                ],
-            ),
-            (
-                399,
-                &[
-                    "limit_outdoor_hours",
-                    VULNERABLE,
-                    "rotate_shifts",
-                    "shorten_continuous_work",
-                    "no_outdoor_overtime",
-                    INDOOR,
-                    SUPPLIES,
-                    ALLOWANCE,
-                ],
-            ),
+            (350, &hot),
+            (369, &hot),
+            (370, &limited),
+            (399, &limited),
             (
                 400,
                 &["stop_outdoor", VULNERABLE, INDOOR, SUPPLIES, ALLOWANCE],

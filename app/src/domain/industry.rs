@@ -14,6 +14,17 @@ pub struct Industry {
     pub gbt4754: &'static str,
 }
 
+impl Industry {
+    /// Its name in the reader's language.
+    pub fn name(&self, lang: Lang) -> &'static str {
+        if lang == Lang::En {
+            self.name_en
+        } else {
+            self.name_zh
+        }
+    }
+}
+
 pub const INDUSTRIES: &[Industry] = &[
     Industry {
         code: "construction",

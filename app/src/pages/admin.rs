@@ -4,8 +4,8 @@
 use crate::{
     access::Access,
     components::page::{
-        by_id, district_name, field_error, gate, industry_name, loading, use_feedback, when,
-        FormOutcome, Loaded,
+        by_id, district_name, field_error, industry_name, suspended, use_feedback, when,
+        FormOutcome,
     },
     desks::AdminAction,
     domain::{
@@ -102,30 +102,25 @@ pub fn AdminUsersPage() -> impl IntoView {
         <Title text=t.admin_users_title()/>
         <h1>{t.admin_users_title()}</h1>
         <FormOutcome/>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                let loaded: Loaded<Vec<UserSummary>> = load_users().await;
-                gate(loaded, |users| view! {
-                    <details class="card" open=use_feedback().error.is_some()>
-                        <summary>{t.admin_new_user()}</summary>
-                        {user_form(None, lang)}
-                    </details>
-                    <table class="list">
-                        <thead><tr><th>{t.admin_name()}</th><th>{t.admin_login()}</th><th>{t.account_roles()}</th><th>{t.admin_status()}</th></tr></thead>
-                        <tbody>
-                            {users.into_iter().map(|u| view! {
-                                <tr class:disabled=u.disabled>
-                                    <td><a href=format!("/admin/users/{}", u.id)>{u.display_name.clone()}</a></td>
-                                    <td>{u.username.clone().or(u.phone_masked.clone()).unwrap_or_default()}</td>
-                                    <td>{roles_text(&u.grants, lang)}</td>
-                                    <td>{if u.disabled { t.admin_disabled() } else { t.admin_active() }}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any())
-            })}
-        </Suspense>
+        {suspended(load_users, move |users: Vec<UserSummary>| view! {
+            <details class="card" open=use_feedback().error.is_some()>
+                <summary>{t.admin_new_user()}</summary>
+                {user_form(None, lang)}
+            </details>
+            <table class="list">
+                <thead><tr><th>{t.admin_name()}</th><th>{t.admin_login()}</th><th>{t.account_roles()}</th><th>{t.admin_status()}</th></tr></thead>
+                <tbody>
+                    {users.into_iter().map(|u| view! {
+                        <tr class:disabled=u.disabled>
+                            <td><a href=format!("/admin/users/{}", u.id)>{u.display_name.clone()}</a></td>
+                            <td>{u.username.clone().or(u.phone_masked.clone()).unwrap_or_default()}</td>
+                            <td>{roles_text(&u.grants, lang)}</td>
+                            <td>{if u.disabled { t.admin_disabled() } else { t.admin_active() }}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }.into_any())}
     }
 }
 
@@ -275,15 +270,10 @@ pub fn AdminEnterprisesPage() -> impl IntoView {
         <h1>{t.admin_enterprises_title()}</h1>
         <FormOutcome/>
         {imported.map(|n| view! { <p class="success" role="status">{fill(t.directory_imported(), &[("n", &n)])}</p> })}
-        <Suspense fallback=loading>
-            {move || {
-                let (district, after) = (district.clone(), after.clone());
-                Suspend::new(async move {
-                    let loaded: Loaded<EnterpriseList> = load_directory(district, after).await;
-                    gate(loaded, |list| directory_view(list, lang).into_any())
-                })
-            }}
-        </Suspense>
+        {suspended(
+            move || load_directory(district.clone(), after.clone()),
+            move |list| directory_view(list, lang).into_any(),
+        )}
     }
 }
 
@@ -448,25 +438,20 @@ pub fn AuditPage() -> impl IntoView {
     view! {
         <Title text=t.admin_audit_title()/>
         <h1>{t.admin_audit_title()}</h1>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                let loaded: Loaded<Vec<AuditRow>> = load_audit().await;
-                gate(loaded, |rows| view! {
-                    <table class="list audit">
-                        <thead><tr><th>{t.audit_when()}</th><th>{t.audit_who()}</th><th>{t.audit_what()}</th><th>{t.audit_where()}</th></tr></thead>
-                        <tbody>
-                            {rows.into_iter().map(|r| view! {
-                                <tr>
-                                    <td>{when(r.at)}</td>
-                                    <td>{r.actor_name.clone().unwrap_or_else(|| "—".into())}</td>
-                                    <td><code>{r.action.clone()}</code>{r.subject_type.clone().map(|s| format!(" · {s}"))}<br/><span class="hint detail">{r.detail.clone()}</span></td>
-                                    <td>{r.address.clone()}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any())
-            })}
-        </Suspense>
+        {suspended(load_audit, move |rows: Vec<AuditRow>| view! {
+            <table class="list audit">
+                <thead><tr><th>{t.audit_when()}</th><th>{t.audit_who()}</th><th>{t.audit_what()}</th><th>{t.audit_where()}</th></tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|r| view! {
+                        <tr>
+                            <td>{when(r.at)}</td>
+                            <td>{r.actor_name.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td><code>{r.action.clone()}</code>{r.subject_type.clone().map(|s| format!(" · {s}"))}<br/><span class="hint detail">{r.detail.clone()}</span></td>
+                            <td>{r.address.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }.into_any())}
     }
 }

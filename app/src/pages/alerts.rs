@@ -6,7 +6,7 @@
 use crate::{
     access::Access,
     components::page::{
-        by_id, district_name, field_error, gate, loading, use_feedback, when, FormOutcome, Loaded,
+        by_id, district_name, field_error, suspended, use_feedback, when, FormOutcome,
     },
     desks::{AlertAction, ISSUE_ALERT},
     i18n::{fill, use_lang, Lang},
@@ -51,12 +51,7 @@ pub fn AlertsPage() -> impl IntoView {
         <Title text=t.alerts_title()/>
         <h1>{t.alerts_title()}</h1>
         <FormOutcome/>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                let loaded: Loaded<AlertsDesk> = load_alerts_desk().await;
-                gate(loaded, |desk| desk_view(desk, lang).into_any())
-            })}
-        </Suspense>
+        {suspended(load_alerts_desk, move |desk| desk_view(desk, lang).into_any())}
     }
 }
 

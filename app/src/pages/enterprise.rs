@@ -7,7 +7,7 @@ use crate::{
         by_id, category_name, date_of, field_error, gate, loading, photo_grid, timeline,
         use_feedback, when, FormOutcome, Loaded,
     },
-    components::report::{grade_label, notice_facts},
+    components::report::{grade_label, notice_section, state_line},
     desks::EnterpriseAction,
     domain::forms::enterprise::MAX_NOTE_CHARS,
     domain::{
@@ -123,12 +123,7 @@ fn report_view(v: EnterpriseReportView, lang: Lang) -> impl IntoView {
     let fb = feedback.clone();
     view! {
         <section class="card case-summary">
-            <p class="state-line">
-                {v.urgent.then(|| view! { <span class="badge urgent">{t.receipt_urgent()}</span> " " })}
-                <strong class="state">{v.state.label(t)}</strong>
-                {v.grade.as_deref().map(|g| view! { " · " <span class="grade">{grade_label(g, lang)}</span> })}
-                {v.supervised.then(|| view! { " " <span class="badge major">{t.case_supervised()}</span> })}
-            </p>
+            {state_line(v.urgent, v.state, v.grade.as_deref(), v.supervised, lang)}
             <dl class="facts">
                 <dt>{t.receipt_enterprise_label()}</dt><dd>{v.enterprise_name.clone()}</dd>
                 <dt>{t.receipt_category_label()}</dt><dd>{category_name(&v.category, lang)}</dd>
@@ -139,12 +134,7 @@ fn report_view(v: EnterpriseReportView, lang: Lang) -> impl IntoView {
             </dl>
             <p class="confidential">{t.enterprise_confidential()}</p>
         </section>
-        {v.notice.clone().map(|n| view! {
-            <section class="card" aria-labelledby="notice">
-                <h2 id="notice">{t.notice_title()}</h2>
-                {notice_facts(&n, lang)}
-            </section>
-        })}
+        {v.notice.as_ref().map(|n| notice_section(n, lang))}
         <section aria-labelledby="photos">
             <h2 id="photos">{t.case_photos()}</h2>
             {photo_grid(v.photos.clone(), false)}

@@ -149,8 +149,7 @@ fn today_view(today: HeatToday, lang: Lang) -> impl IntoView {
                 <select name="district" required>
                     <option value="" selected=chosen.is_empty()>{t.heat_choose_district()}</option>
                     {DISTRICTS.iter().map(|d| {
-                        let name = if lang == Lang::En { d.name_en } else { d.name_zh };
-                        view! { <option value=d.code selected=chosen == d.code>{name}</option> }
+                        view! { <option value=d.code selected=chosen == d.code>{d.name(lang)}</option> }
                     }).collect_view()}
                 </select>
             </label>

@@ -3,7 +3,7 @@
 //! each marked read on its own.
 
 use crate::{
-    components::page::{gate, loading, when, FormOutcome, Loaded},
+    components::page::{suspended, when, FormOutcome},
     desks::AccountAction,
     i18n::use_lang,
     views::InboxItem,
@@ -30,36 +30,31 @@ pub fn InboxPage() -> impl IntoView {
         <Title text=t.inbox_title()/>
         <h1>{t.inbox_title()}</h1>
         <FormOutcome/>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                let loaded: Loaded<Vec<InboxItem>> = load_inbox().await;
-                gate(loaded, |items| {
-                    if items.is_empty() {
-                        return view! { <p class="hint">{t.inbox_empty()}</p> }.into_any();
-                    }
-                    view! {
-                        <ul class="inbox">
-                            {items.into_iter().map(|n| {
-                                let read_action = AccountAction::MarkRead.url(n.id);
-                                let class = if n.read { "inbox-item read" } else { "inbox-item unread" };
-                                let kind = n.kind.clone();
-                                view! {
-                                    <li class=class data-kind=kind>
-                                        <a href=n.link.clone() class="title">{n.title.clone()}</a>
-                                        {(!n.body.is_empty()).then(|| view! { <p class="body">{n.body.clone()}</p> })}
-                                        <p class="hint">{when(n.created_at)}{n.read.then(|| view! { " · " {t.inbox_read()} })}</p>
-                                        {(!n.read).then(|| view! {
-                                            <form method="post" action=read_action>
-                                                <button type="submit" class="button small secondary">{t.inbox_mark_read()}</button>
-                                            </form>
-                                        })}
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any()
-                })
-            })}
-        </Suspense>
+        {suspended(load_inbox, move |items: Vec<InboxItem>| {
+            if items.is_empty() {
+                return view! { <p class="hint">{t.inbox_empty()}</p> }.into_any();
+            }
+            view! {
+                <ul class="inbox">
+                    {items.into_iter().map(|n| {
+                        let read_action = AccountAction::MarkRead.url(n.id);
+                        let class = if n.read { "inbox-item read" } else { "inbox-item unread" };
+                        let kind = n.kind.clone();
+                        view! {
+                            <li class=class data-kind=kind>
+                                <a href=n.link.clone() class="title">{n.title.clone()}</a>
+                                {(!n.body.is_empty()).then(|| view! { <p class="body">{n.body.clone()}</p> })}
+                                <p class="hint">{when(n.created_at)}{n.read.then(|| view! { " · " {t.inbox_read()} })}</p>
+                                {(!n.read).then(|| view! {
+                                    <form method="post" action=read_action>
+                                        <button type="submit" class="button small secondary">{t.inbox_mark_read()}</button>
+                                    </form>
+                                })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        })}
     }
 }

@@ -146,13 +146,7 @@ fn receipt_view(v: ReceiptView, lang: Lang, is_new: bool) -> impl IntoView {
         .map(|c| (c.name)(t))
         .unwrap_or("");
     let district = DistrictCode::parse(&v.district_code)
-        .map(|d| {
-            if lang == Lang::En {
-                d.district().name_en
-            } else {
-                d.district().name_zh
-            }
-        })
+        .map(|d| d.district().name(lang))
         .unwrap_or("");
     let submitted = LocalTime::shanghai(v.submitted_at);
     let code = v.code.replace('-', "");

@@ -3,22 +3,19 @@
 //! request, call the action ([`crate::actions::alerts`]), render the JSON.
 
 use crate::{
-    actions::{
-        alerts::{self as act, EndpointJson, SubscriptionJson},
-        Caller,
-    },
+    actions::alerts::{self as act, EndpointJson, SubscriptionJson},
     alerts::{cap, to_cap},
     error::{api, AppError},
-    request::{ClientAddr, RequestLang},
+    request::{Asking, RequestLang},
     state::AppState,
 };
-use app::{backend::alerts, backend::auth::CurrentUser, i18n::Lang};
+use app::{backend::alerts, i18n::Lang};
 use axum::{
     body::{to_bytes, Body},
     extract::{Path, Query, Request, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    Extension, Json,
+    Json,
 };
 use serde::{de::DeserializeOwned, Deserialize};
 
@@ -165,25 +162,14 @@ async fn json_body<T: DeserializeOwned>(lang: Lang, body: Body) -> Result<T, App
 }
 
 /// `POST /api/v1/push/subscriptions`: saves this device's subscription for the signed-in user.
-pub async fn subscribe(
-    State(state): State<AppState>,
-    Extension(current): Extension<CurrentUser>,
-    RequestLang(lang): RequestLang,
-    ClientAddr(addr): ClientAddr,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let who = Caller {
-        actor: current.actor.as_ref(),
-        lang,
-        addr: &addr,
-    };
+pub async fn subscribe(asking: Asking, headers: HeaderMap, body: Body) -> Response {
+    let lang = asking.lang;
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let read = json_body::<SubscriptionJson>(lang, body);
-    match act::subscribe(&state, who, agent, read).await {
+    match act::subscribe(&asking.state, asking.caller(), agent, read).await {
         Ok(id) => (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response(),
         Err(e) => e.json(lang),
     }
@@ -191,20 +177,10 @@ pub async fn subscribe(
 
 /// `DELETE /api/v1/push/subscriptions`: forgets this device (`{"endpoint": …}`); 204 whether
 /// or not it was subscribed.
-pub async fn unsubscribe(
-    State(state): State<AppState>,
-    Extension(current): Extension<CurrentUser>,
-    RequestLang(lang): RequestLang,
-    ClientAddr(addr): ClientAddr,
-    body: Body,
-) -> Response {
-    let who = Caller {
-        actor: current.actor.as_ref(),
-        lang,
-        addr: &addr,
-    };
+pub async fn unsubscribe(asking: Asking, body: Body) -> Response {
+    let lang = asking.lang;
     let read = json_body::<EndpointJson>(lang, body);
-    match act::unsubscribe(&state, who, read).await {
+    match act::unsubscribe(&asking.state, asking.caller(), read).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => e.json(lang),
     }

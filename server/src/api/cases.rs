@@ -3,10 +3,15 @@
 //! the same way (the loaders in `app::backend::queries` ask the policy).
 
 use crate::error::AppError;
-use crate::{request::RequestLang, state::AppState};
+use crate::{
+    request::{Asking, RequestLang},
+    state::AppState,
+};
 use app::{
     access::Access,
     backend::{auth::CurrentUser, queries},
+    domain::policy::Actor,
+    i18n::Lang,
 };
 use axum::{
     extract::{Path, Query, State},
@@ -16,7 +21,7 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-fn answer<T: Serialize>(result: Result<Access<T>, sqlx::Error>, lang: app::i18n::Lang) -> Response {
+fn answer<T: Serialize>(result: Result<Access<T>, sqlx::Error>, lang: Lang) -> Response {
     match result {
         Ok(Access::Ok(v)) => Json(v).into_response(),
         Ok(refused) => AppError::from_access(&refused).json(lang),
@@ -25,7 +30,7 @@ fn answer<T: Serialize>(result: Result<Access<T>, sqlx::Error>, lang: app::i18n:
 }
 
 /// A cursor this server did not seal (tampered with, or made up): `400`.
-fn bad_cursor(lang: app::i18n::Lang) -> AppError {
+fn bad_cursor(lang: Lang) -> AppError {
     AppError::BadRequest(Some(lang.tr().api_bad_cursor().into()))
 }
 
@@ -66,22 +71,28 @@ pub async fn union_queue(
 }
 
 /// `GET /api/v1/reports/{id}`: the union's view of one report (never the reporter's identity).
-pub async fn union_report(
-    State(state): State<AppState>,
-    RequestLang(lang): RequestLang,
-    Extension(current): Extension<CurrentUser>,
-    Path(id): Path<Uuid>,
+pub async fn union_report(asking: Asking, Path(id): Path<Uuid>) -> Response {
+    one_report(asking, id, async |s: &AppState, actor, id, lang, now| {
+        queries::union_report(&s.db, &s.vault, actor, id, lang, now).await
+    })
+    .await
+}
+
+/// One report read by `load` (its page's loader, which asks the policy), answered as JSON.
+async fn one_report<T: Serialize>(
+    asking: Asking,
+    id: Uuid,
+    load: impl AsyncFnOnce(&AppState, Option<&Actor>, Uuid, Lang, i64) -> Result<Access<T>, sqlx::Error>,
 ) -> Response {
+    let Asking {
+        state,
+        current,
+        lang,
+        ..
+    } = asking;
+    let now = state.clock.now_ms();
     answer(
-        queries::union_report(
-            &state.db,
-            &state.vault,
-            current.actor.as_ref(),
-            id,
-            lang,
-            state.clock.now_ms(),
-        )
-        .await,
+        load(&state, current.actor.as_ref(), id, lang, now).await,
         lang,
     )
 }
@@ -124,23 +135,11 @@ pub async fn enterprise_queue(
 }
 
 /// `GET /api/v1/enterprise/reports/{id}`.
-pub async fn enterprise_report(
-    State(state): State<AppState>,
-    RequestLang(lang): RequestLang,
-    Extension(current): Extension<CurrentUser>,
-    Path(id): Path<Uuid>,
-) -> Response {
-    answer(
-        queries::enterprise_report(
-            &state.db,
-            current.actor.as_ref(),
-            id,
-            lang,
-            state.clock.now_ms(),
-        )
-        .await,
-        lang,
-    )
+pub async fn enterprise_report(asking: Asking, Path(id): Path<Uuid>) -> Response {
+    one_report(asking, id, async |s: &AppState, actor, id, lang, now| {
+        queries::enterprise_report(&s.db, actor, id, lang, now).await
+    })
+    .await
 }
 
 /// `GET /api/v1/inbox`: one's notifications, newest first.

@@ -8,7 +8,6 @@ use crate::{
 use app::{
     backend::{directory, ratelimit::Limit},
     domain::DistrictCode,
-    i18n::Lang,
 };
 use axum::{
     extract::{Query, State},
@@ -46,14 +45,7 @@ pub async fn search(
             hits.into_iter()
                 .map(|h| EnterpriseJson {
                     district_label: DistrictCode::parse(&h.district_code)
-                        .map(|d| {
-                            if lang == Lang::En {
-                                d.district().name_en
-                            } else {
-                                d.district().name_zh
-                            }
-                            .to_string()
-                        })
+                        .map(|d| d.district().name(lang).to_string())
                         .unwrap_or_default(),
                     id: h.id,
                     name: h.name,

@@ -47,14 +47,7 @@ impl ReceiptJson {
     pub fn new(v: ReceiptView, lang: Lang) -> ReceiptJson {
         let t = lang.tr();
         let district_label = DistrictCode::parse(&v.district_code)
-            .map(|d| {
-                if lang == Lang::En {
-                    d.district().name_en
-                } else {
-                    d.district().name_zh
-                }
-                .to_string()
-            })
+            .map(|d| d.district().name(lang).to_string())
             .unwrap_or_else(|_| v.district_code.clone());
         ReceiptJson {
             code: v.code,

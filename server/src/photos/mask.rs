@@ -100,14 +100,10 @@ mod tests {
 
     #[test]
     fn rectangles_are_read_in_thousandths_and_widened_to_whole_blocks() {
+        let rect = |x, y, w, h| Rect { x, y, w, h };
         assert_eq!(
             Rect::parse("100, 200,300,400"),
-            Some(Rect {
-                x: 100,
-                y: 200,
-                w: 300,
-                h: 400
-            })
+            Some(rect(100, 200, 300, 400))
         );
         for bad in [
             "",
@@ -121,20 +117,11 @@ mod tests {
             assert_eq!(Rect::parse(bad), None, "{bad}");
         }
         // 1600 × 1200: x 160–640 → 160–640 (block-aligned), y 240–720 → 240–720.
-        let r = Rect {
-            x: 100,
-            y: 200,
-            w: 300,
-            h: 400,
-        };
-        assert_eq!(r.pixels(1600, 1200), (160, 240, 640, 720));
+        assert_eq!(
+            rect(100, 200, 300, 400).pixels(1600, 1200),
+            (160, 240, 640, 720)
+        );
         // A rectangle off the block grid grows outward, never inward, and stays in the photo.
-        let r = Rect {
-            x: 1,
-            y: 1,
-            w: 998,
-            h: 998,
-        };
-        assert_eq!(r.pixels(1000, 750), (0, 0, 1000, 750));
+        assert_eq!(rect(1, 1, 998, 998).pixels(1000, 750), (0, 0, 1000, 750));
     }
 }

@@ -4,7 +4,7 @@
 
 use super::forms::{posted_of, read, read_multipart, see};
 use crate::{actions::admin, api::reports::MAX_BODY_BYTES, state::AppState};
-use app::desks::AdminAction;
+use app::{desks::AdminAction, domain::forms::admin::UserForm};
 use axum::{
     extract::{Path, Request, State},
     http::StatusCode,
@@ -25,7 +25,15 @@ macro_rules! read_or_answer {
 pub async fn create_user(State(state): State<AppState>, req: Request) -> Response {
     let posted = read_or_answer!(req);
     let who = posted.caller();
-    match posted.with(|f| admin::create_user(&state, who, f)).await {
+    // The new user's own fields and their grants, each read from the same form.
+    let created = async {
+        let form = UserForm {
+            user: posted.form()?,
+            grants: posted.form()?,
+        };
+        admin::create_user(&state, who, form).await
+    };
+    match created.await {
         Ok(id) => see(&format!("{}?ok=1", AdminAction::UpdateUser.page(id))),
         Err(e) => {
             posted

@@ -3,13 +3,12 @@
 //! (`POST /me/push/test`, `POST /me/push/{id}/remove`). Thin: read the typed form, call the
 //! action, answer with the page (the outcome in `?ok=`, or the form again with what is wrong).
 
-use super::forms::{read, see};
+use super::forms::{read, see, DeskPath};
 use crate::{actions::alerts, state::AppState};
 use app::desks::{AlertAction, ISSUE_ALERT};
 use axum::{
     extract::{Path, Request, State},
-    http::StatusCode,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use uuid::Uuid;
 
@@ -33,12 +32,9 @@ pub async fn issue(State(state): State<AppState>, req: Request) -> Response {
 /// acknowledges it.
 pub async fn action(
     State(state): State<AppState>,
-    Path((id, action)): Path<(Uuid, String)>,
+    DeskPath(id, action): DeskPath<Uuid, AlertAction>,
     req: Request,
 ) -> Response {
-    let Some(action) = AlertAction::parse(&action) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
     let posted = match read(req).await {
         Ok(p) => p,
         Err(r) => return r,

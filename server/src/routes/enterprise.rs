@@ -2,7 +2,7 @@
 //! [`EnterpriseAction`] (`rectification` is multipart, with the after-photos), and
 //! `GET /enterprise/export.csv`, the officer's reports in the confidential view only.
 
-use super::forms::{posted_of, read, read_multipart};
+use super::forms::{posted_of, read, read_multipart, DeskPath};
 use crate::{
     actions::{authorize, enterprise},
     error::AppError,
@@ -17,20 +17,17 @@ use app::{
 };
 use axum::{
     body::Body,
-    extract::{Path, Request, State},
-    http::{header, HeaderValue, StatusCode},
+    extract::{Request, State},
+    http::header,
     response::{IntoResponse, Response},
 };
 use uuid::Uuid;
 
 pub async fn action(
     State(state): State<AppState>,
-    Path((id, action)): Path<(Uuid, String)>,
+    DeskPath(id, action): DeskPath<Uuid, EnterpriseAction>,
     req: Request,
 ) -> Response {
-    let Some(action) = EnterpriseAction::parse(&action) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
     let page = EnterpriseAction::page(id);
     if action == EnterpriseAction::Rectification {
         return rectification(state, id, req, &page).await;
@@ -129,7 +126,7 @@ pub async fn export_csv(State(state): State<AppState>, req: Request) -> Response
                 due,
                 v.notice
                     .as_ref()
-                    .map(|n| n.measures.clone())
+                    .map(|n| n.notice.measures.clone())
                     .unwrap_or_default(),
             ];
             rows.push(
@@ -146,18 +143,15 @@ pub async fn export_csv(State(state): State<AppState>, req: Request) -> Response
         }
     }
     let body = format!("\u{feff}{}\r\n", rows.join("\r\n"));
-    let mut res = Response::new(Body::from(body));
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"reports.csv\""),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
+    let headers = [
+        (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+        (
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"reports.csv\"",
+        ),
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    (headers, Body::from(body)).into_response()
 }
 
 /// A CSV cell: quoted, and a leading `=`, `+`, `-`, `@` neutralised (spreadsheet formulas).

@@ -4,10 +4,10 @@
 //! [`AppError`]).
 
 use crate::{actions::Caller, error::AppError, request::page_lang, state::AppState};
-use app::{access::Feedback, backend::auth::CurrentUser, i18n::Lang};
+use app::{access::Feedback, backend::auth::CurrentUser, desks::SegmentAction, i18n::Lang};
 use axum::{
     body::{to_bytes, Body},
-    extract::{FromRequest, Multipart, Request},
+    extract::{FromRequest, FromRequestParts, Multipart, Path, Request},
     http::{header, request::Parts, HeaderValue, Method, StatusCode, Uri},
     response::{IntoResponse, Redirect, Response},
 };
@@ -206,6 +206,26 @@ pub fn client_addr(parts: &Parts) -> String {
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The `{key}/{action}` of a desk's path ([`SegmentAction`]): the key, and the action the last
+/// segment names; a name the desk does not have is a 404.
+pub struct DeskPath<K, A>(pub K, pub A);
+
+impl<S, K, A> FromRequestParts<S> for DeskPath<K, A>
+where
+    S: Send + Sync,
+    K: DeserializeOwned + Send,
+    A: SegmentAction,
+{
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path((key, slug)) = Path::<(K, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let action = A::from_slug(&slug).ok_or_else(|| StatusCode::NOT_FOUND.into_response())?;
+        Ok(DeskPath(key, action))
+    }
 }
 
 /// 303 to a page of this site.

@@ -8,7 +8,7 @@ use app::{
 use axum::{
     body::Body,
     extract::{Path, Request, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, StatusCode},
     response::{IntoResponse, Response},
 };
 use uuid::Uuid;
@@ -82,20 +82,14 @@ pub async fn photo(
     } else {
         "image/jpeg"
     };
-    let mut res = Response::new(Body::from(bytes));
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("inline"),
-    );
-    h.insert(
-        "content-security-policy",
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
-    res
+    let headers = [
+        (header::CONTENT_TYPE, content_type),
+        (header::CACHE_CONTROL, "private, max-age=3600"),
+        (header::CONTENT_DISPOSITION, "inline"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        ),
+    ];
+    (headers, Body::from(bytes)).into_response()
 }

@@ -1,23 +1,19 @@
 //! `POST /r/{code}/{action}`: what the holder of a receipt code may do, one per
 //! [`ReporterAction`], under the receipt lookup's rate limit.
 
-use super::forms::read;
+use super::forms::{read, DeskPath};
 use crate::{actions::reporter, error::AppError, state::AppState};
 use app::{backend::ratelimit::Limit, desks::ReporterAction};
 use axum::{
-    extract::{Path, Request, State},
-    http::StatusCode,
-    response::{IntoResponse, Response},
+    extract::{Request, State},
+    response::Response,
 };
 
 pub async fn action(
     State(state): State<AppState>,
-    Path((code, action)): Path<(String, String)>,
+    DeskPath(code, action): DeskPath<String, ReporterAction>,
     req: Request,
 ) -> Response {
-    let Some(action) = ReporterAction::parse(&action) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
     let posted = match read(req).await {
         Ok(p) => p,
         Err(r) => return r,

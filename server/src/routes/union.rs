@@ -1,28 +1,25 @@
 //! `POST /union/reports/{id}/{action}`: the union's actions on a report, one per
 //! [`UnionAction`]. Thin: read the typed form, call the action, answer with the report page.
 
-use super::forms::{read, render_at};
+use super::forms::{read, render_at, DeskPath};
 use crate::{
     actions::{notice, triage, union, verify},
     state::AppState,
 };
 use app::{desks::UnionAction, views::Revealed};
 use axum::{
-    extract::{Path, Request, State},
+    extract::{Request, State},
     http::{header, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use leptos::prelude::provide_context;
 use uuid::Uuid;
 
 pub async fn action(
     State(state): State<AppState>,
-    Path((id, action)): Path<(Uuid, String)>,
+    DeskPath(id, action): DeskPath<Uuid, UnionAction>,
     req: Request,
 ) -> Response {
-    let Some(action) = UnionAction::parse(&action) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
     let posted = match read(req).await {
         Ok(p) => p,
         Err(r) => return r,

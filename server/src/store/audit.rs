@@ -21,7 +21,26 @@ pub struct Entry<'a> {
     pub detail: String,
 }
 
-impl Entry<'_> {
+impl<'a> Entry<'a> {
+    /// An entry about a user's account, without details.
+    pub fn about_user(
+        at: i64,
+        actor: Option<Uuid>,
+        action: &'a str,
+        user: Uuid,
+        address: &'a str,
+    ) -> Entry<'a> {
+        Entry {
+            at,
+            actor,
+            action,
+            subject_type: Some("user"),
+            subject_id: Some(user.to_string()),
+            address,
+            detail: String::new(),
+        }
+    }
+
     /// The detail as stored (`{}` when there is none).
     pub fn detail_json(&self) -> &str {
         if self.detail.is_empty() {

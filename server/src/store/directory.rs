@@ -7,7 +7,28 @@ use app::{
     db_run,
     domain::enterprise_import::EnterpriseInput,
 };
+use sqlx::query::Query;
 use uuid::Uuid;
+
+/// Binds an enterprise's columns in the order both writes name them: name, credit code,
+/// district, industry, address, coal mine, outdoor work.
+fn bind_columns<'q, DB: sqlx::Database>(
+    query: Query<'q, DB, DB::Arguments<'q>>,
+    e: &'q EnterpriseInput,
+) -> Query<'q, DB, DB::Arguments<'q>>
+where
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    query
+        .bind(e.name.as_str())
+        .bind(e.uscc.as_str())
+        .bind(e.district.as_str())
+        .bind(e.industry.as_str())
+        .bind(e.address.as_str())
+        .bind(e.is_coal_mine)
+        .bind(e.has_outdoor_work)
+}
 
 /// Creates or updates enterprises (by credit code) in one transaction. Returns how many rows.
 #[tracing::instrument(skip_all, fields(rows = rows.len()))]
@@ -15,24 +36,15 @@ pub async fn upsert(db: &Db, rows: &[EnterpriseInput], now: i64) -> Result<usize
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         for e in rows {
-            sqlx::query(
+            let insert = sqlx::query(
                 "INSERT INTO enterprises (id, name, uscc, district_code, industry_code, address, is_coal_mine, has_outdoor_work, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
                  ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, district_code = excluded.district_code,
                    industry_code = excluded.industry_code, address = excluded.address, is_coal_mine = excluded.is_coal_mine,
                    has_outdoor_work = excluded.has_outdoor_work, updated_at = excluded.updated_at",
             )
-            .bind(Uuid::new_v4())
-            .bind(&e.name)
-            .bind(e.uscc.as_str())
-            .bind(e.district.as_str())
-            .bind(e.industry.as_str())
-            .bind(&e.address)
-            .bind(e.is_coal_mine)
-            .bind(e.has_outdoor_work)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            .bind(Uuid::new_v4());
+            bind_columns(insert, e).bind(now).execute(&mut *tx).await?;
         }
         tx.commit().await?;
     });
@@ -50,23 +62,17 @@ pub async fn update(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     db_run!(db, |pool| {
-        sqlx::query(
+        let update = sqlx::query(
         "UPDATE enterprises SET name = $1, uscc = $2, district_code = $3, industry_code = $4, address = $5,
            is_coal_mine = $6, has_outdoor_work = $7, designated_inspector_id = $8, updated_at = $9 WHERE id = $10"
-    )
-    .bind(&e.name)
-    .bind(e.uscc.as_str())
-    .bind(e.district.as_str())
-    .bind(e.industry.as_str())
-    .bind(&e.address)
-    .bind(e.is_coal_mine)
-    .bind(e.has_outdoor_work)
-    .bind(designated)
-    .bind(now)
-    .bind(id)
-    .execute(pool)
-    .await
-    .map(|_| ())
+    );
+        bind_columns(update, e)
+            .bind(designated)
+            .bind(now)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ())
     })
 }
 

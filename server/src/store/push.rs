@@ -259,23 +259,9 @@ pub async fn claim(
             }
             q.fetch_all(pool).await
         })?;
-        for (
-            id,
-            attempts,
-            topic,
-            urgency,
-            ttl_secs,
-            title,
-            body,
-            link,
-            alert,
-            sub,
-            endpoint,
-            p256dh,
-            auth,
-        ) in rows
-        {
-            let device = match (sub, endpoint, p256dh, auth) {
+        for r in rows {
+            // The device, while its subscription is still stored (the LEFT JOIN finds it).
+            let device = match (r.9, r.10, r.11, r.12) {
                 (Some(id), Some(endpoint), Some(p256dh), Some(auth)) => Some(Device {
                     id,
                     endpoint,
@@ -285,15 +271,15 @@ pub async fn claim(
                 _ => None,
             };
             out.push(Claimed {
-                id,
-                attempts,
-                topic,
-                urgency,
-                ttl_secs,
-                title,
-                body,
-                link,
-                alert,
+                id: r.0,
+                attempts: r.1,
+                topic: r.2,
+                urgency: r.3,
+                ttl_secs: r.4,
+                title: r.5,
+                body: r.6,
+                link: r.7,
+                alert: r.8,
                 device,
             });
         }

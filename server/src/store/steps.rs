@@ -767,11 +767,20 @@ pub async fn record(
                 audit_row!(tx, &entry);
             }
         }
-        if let Some((note, visibility)) = &step.entry {
-            let (from, to_state) = match step.change {
-                Change::To(_) => (Some(current.as_str()), Some(to.as_str())),
-                Change::Keep => (None, None),
-            };
+        // The step's own entry, with its change of state, then the further ones.
+        let change = match step.change {
+            Change::To(_) => (Some(current.as_str()), Some(to.as_str())),
+            Change::Keep => (None, None),
+        };
+        let own = step
+            .entry
+            .iter()
+            .map(|(note, v)| (note.as_deref(), v, change));
+        let further = step
+            .also
+            .iter()
+            .map(|(note, v)| (Some(note.as_str()), v, (None, None)));
+        for (note, visibility, (from, to_state)) in own.chain(further) {
             timeline_entry!(
                 tx,
                 step.report,
@@ -780,19 +789,6 @@ pub async fn record(
                 step.actor,
                 from,
                 to_state,
-                note,
-                visibility.as_str()
-            );
-        }
-        for (note, visibility) in &step.also {
-            timeline_entry!(
-                tx,
-                step.report,
-                now,
-                step.by.as_str(),
-                step.actor,
-                None::<&str>,
-                None::<&str>,
                 note,
                 visibility.as_str()
             );

@@ -261,6 +261,17 @@ pub async fn set_grants(
     Ok(())
 }
 
+/// Ends a user's sessions inside a transaction: all of them, or all but `keep` (a session id).
+macro_rules! end_sessions {
+    ($tx:ident, $user:expr, $keep:expr) => {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)")
+            .bind($user)
+            .bind($keep)
+            .execute(&mut *$tx)
+            .await?;
+    };
+}
+
 /// Disables (ending every session) or re-enables an account.
 #[tracing::instrument(skip(db, address))]
 pub async fn set_disabled(
@@ -271,19 +282,12 @@ pub async fn set_disabled(
     address: &str,
     now: i64,
 ) -> Result<(), UserError> {
-    let entry = Entry {
-        at: now,
-        actor: Some(by),
-        action: if disabled {
-            "user_disabled"
-        } else {
-            "user_enabled"
-        },
-        subject_type: Some("user"),
-        subject_id: Some(user.to_string()),
-        address,
-        detail: String::new(),
+    let action = if disabled {
+        "user_disabled"
+    } else {
+        "user_enabled"
     };
+    let entry = Entry::about_user(now, Some(by), action, user, address);
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         let n = sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
@@ -297,10 +301,7 @@ pub async fn set_disabled(
             return Err(UserError::NotFound);
         }
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(user)
-                .execute(&mut *tx)
-                .await?;
+            end_sessions!(tx, user, None::<&str>);
         }
         audit_row!(tx, &entry);
         tx.commit().await?;
@@ -351,15 +352,7 @@ async fn store_password(
     now: i64,
 ) -> Result<(), UserError> {
     let new_hash = hash_password(new)?;
-    let entry = Entry {
-        at: now,
-        actor: Some(user),
-        action,
-        subject_type: Some("user"),
-        subject_id: Some(user.to_string()),
-        address,
-        detail: String::new(),
-    };
+    let entry = Entry::about_user(now, Some(user), action, user, address);
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         sqlx::query(
@@ -370,11 +363,7 @@ async fn store_password(
         .bind(user)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)")
-            .bind(user)
-            .bind(keep)
-            .execute(&mut *tx)
-            .await?;
+        end_sessions!(tx, user, keep);
         audit_row!(tx, &entry);
         tx.commit().await?;
     });

@@ -1,19 +1,20 @@
 //! A user's devices subscribed to Web Push, as the account page lists them (the push service's
 //! origin only: an endpoint is the device's secret).
 
-use crate::{backend::Db, db_run, views::PushDevice};
+use crate::{
+    backend::{db::fetch_all_for, Db},
+    views::PushDevice,
+};
 use uuid::Uuid;
 
 /// A user's subscribed devices, newest first.
 pub async fn devices(db: &Db, user: Uuid) -> Result<Vec<PushDevice>, sqlx::Error> {
-    let rows: Vec<(Uuid, String, String, i64)> = db_run!(db, |pool| {
-        sqlx::query_as(
-        "SELECT id, user_agent, endpoint, created_at FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at DESC"
+    let rows: Vec<(Uuid, String, String, i64)> = fetch_all_for(
+        db,
+        "SELECT id, user_agent, endpoint, created_at FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at DESC",
+        user,
     )
-    .bind(user)
-    .fetch_all(pool)
-    .await
-    })?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(id, user_agent, endpoint, created_at)| PushDevice {

@@ -37,41 +37,24 @@ const ALERT_COLUMNS: &str =
     (SELECT s.name FROM alert_sources s WHERE s.id = a.source_id)";
 
 fn alert_view(row: AlertRow, districts: Vec<String>) -> AlertView {
-    let (
-        id,
-        event,
-        level,
-        temperature,
-        valid_from,
-        valid_to,
-        headline,
-        instruction,
-        status,
-        sender,
-        identifier,
-        sent_at,
-        replaces,
-        created_at,
-        user,
-        source,
-    ) = row;
     AlertView {
-        id,
-        event,
-        level,
-        temperature,
-        valid_from,
-        valid_to,
-        headline,
-        instruction,
+        id: row.0,
+        event: row.1,
+        level: row.2,
+        temperature: row.3,
+        valid_from: row.4,
+        valid_to: row.5,
+        headline: row.6,
+        instruction: row.7,
         districts,
-        status,
-        issued_by: user.or(source).unwrap_or_default(),
-        sender,
-        identifier,
-        sent_at,
-        replaces,
-        created_at,
+        status: row.8,
+        // The person who issued it, or else the feed it came from.
+        issued_by: row.14.or(row.15).unwrap_or_default(),
+        sender: row.9,
+        identifier: row.10,
+        sent_at: row.11,
+        replaces: row.12,
+        created_at: row.13,
     }
 }
 

@@ -126,34 +126,23 @@ impl GrantsForm {
 }
 
 /// `POST /admin/users`: a new user with a username or a phone number (or both), a name, an
-/// initial password, and their grants.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// initial password, and their grants. The two parts are each read from the same posted fields.
+#[derive(Debug, Clone, Default)]
 pub struct UserForm {
+    pub user: UserFields,
+    pub grants: GrantsForm,
+}
+
+/// The new user's own fields of a [`UserForm`].
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UserFields {
     pub username: Option<String>,
     pub phone: Option<String>,
     pub display_name: Option<String>,
     pub password: Option<Secret>,
-    #[serde(default)]
-    pub role: Vec<String>,
-    #[serde(default)]
-    pub coverage: Vec<String>,
-    pub mines: Option<String>,
-    pub enterprises: Option<String>,
-    pub admin_of: Option<String>,
 }
 
 impl UserForm {
-    /// The grants part of the form.
-    pub fn grants(&self) -> GrantsForm {
-        GrantsForm {
-            role: self.role.clone(),
-            coverage: self.coverage.clone(),
-            mines: self.mines.clone(),
-            enterprises: self.enterprises.clone(),
-            admin_of: self.admin_of.clone(),
-        }
-    }
-
     /// `known` as for [`GrantsForm::parse`]. A username must not look like a phone number (people
     /// sign in with either, and one must not shadow the other).
     pub fn parse(
@@ -163,9 +152,10 @@ impl UserForm {
     ) -> Result<NewUser, Vec<FieldError>> {
         let t = lang.tr();
         let mut errors = Vec::new();
-        let grants = self.grants().grants(lang, known, &mut errors);
-        let username = text(&self.username);
-        let phone = match text(&self.phone) {
+        let grants = self.grants.grants(lang, known, &mut errors);
+        let user = &self.user;
+        let username = text(&user.username);
+        let phone = match text(&user.phone) {
             Some(p) => match PhoneNumber::parse(&p) {
                 Ok(p) => Some(p),
                 Err(_) => {
@@ -183,11 +173,11 @@ impl UserForm {
         }) {
             errors.push(FieldError::new("username", t.admin_username_bad()));
         }
-        let display_name = text(&self.display_name).unwrap_or_default();
+        let display_name = text(&user.display_name).unwrap_or_default();
         if display_name.is_empty() || display_name.chars().count() > MAX_USER_NAME_CHARS {
             errors.push(FieldError::new("display_name", t.action_required()));
         }
-        let password = self.password.clone().unwrap_or_default();
+        let password = user.password.clone().unwrap_or_default();
         if !password.long_enough() {
             errors.push(FieldError::new("password", too_short(lang)));
         }
@@ -283,12 +273,17 @@ mod tests {
 
     fn inspector_form() -> UserForm {
         UserForm {
-            username: some(" new-inspector "),
-            display_name: some("新检查员"),
-            password: Some(Secret::new("long-enough-1")),
-            role: vec!["inspector".into()],
-            coverage: vec!["410105:construction".into()],
-            ..Default::default()
+            user: UserFields {
+                username: some(" new-inspector "),
+                display_name: some("新检查员"),
+                password: Some(Secret::new("long-enough-1")),
+                ..Default::default()
+            },
+            grants: GrantsForm {
+                role: vec!["inspector".into()],
+                coverage: vec!["410105:construction".into()],
+                ..Default::default()
+            },
         }
     }
 
@@ -309,9 +304,14 @@ mod tests {
     #[test]
     fn a_user_without_login_name_password_or_scope_is_refused_field_by_field() {
         let form = UserForm {
-            role: vec!["inspector".into()],
-            password: Some(Secret::new("short")),
-            ..Default::default()
+            user: UserFields {
+                password: Some(Secret::new("short")),
+                ..Default::default()
+            },
+            grants: GrantsForm {
+                role: vec!["inspector".into()],
+                ..Default::default()
+            },
         };
         let fields: Vec<String> = form
             .parse(Lang::ZhCn, &BTreeMap::new())
@@ -324,10 +324,8 @@ mod tests {
 
     #[test]
     fn a_username_that_is_a_phone_number_is_refused() {
-        let form = UserForm {
-            username: some("13812345678"),
-            ..inspector_form()
-        };
+        let mut form = inspector_form();
+        form.user.username = some("13812345678");
         let errors = form.parse(Lang::En, &BTreeMap::new()).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "username");

@@ -3,7 +3,7 @@
 //! it; an enterprise officer acknowledges one for an enterprise with the measures taken (a
 //! checklist of the alert's obligations) and a note. Also the headline such an alert gets.
 
-use super::{done, text};
+use super::{done, optional_saying, text};
 use crate::{
     domain::{
         district::DISTRICTS,
@@ -108,13 +108,7 @@ impl IssueForm {
             }
             _ => {}
         }
-        let instruction = limited(
-            &self.instruction,
-            "instruction",
-            MAX_INSTRUCTION_CHARS,
-            lang,
-            &mut errors,
-        );
+        let instruction = instruction(&self.instruction, lang, &mut errors);
         match (event, level, temperature, from, to) {
             (Some(event), Some(level), Ok(temperature), Some(valid_from), Some(valid_to)) => done(
                 ValidIssue {
@@ -170,13 +164,7 @@ impl UpdateForm {
         if temperature.is_err() {
             errors.push(FieldError::new("temperature", t.alerts_err_temperature()));
         }
-        let instruction = limited(
-            &self.instruction,
-            "instruction",
-            MAX_INSTRUCTION_CHARS,
-            lang,
-            &mut errors,
-        );
+        let instruction = instruction(&self.instruction, lang, &mut errors);
         match (level, temperature) {
             (Some(level), Ok(temperature)) => done(
                 ValidUpdate {
@@ -249,7 +237,15 @@ impl AcknowledgeForm {
         } else if self.measure.iter().any(|m| !obligations.contains(m)) {
             errors.push(FieldError::new("measure", t.alerts_err_measure()));
         }
-        let note = limited(&self.note, "note", MAX_ACK_NOTE_CHARS, lang, &mut errors);
+        // Trimmed, empty when none was written.
+        let note = optional_saying(
+            &self.note,
+            "note",
+            MAX_ACK_NOTE_CHARS,
+            t.alerts_err_too_much(),
+            &mut errors,
+        )
+        .unwrap_or_default();
         let measures: BTreeSet<&String> = self.measure.iter().collect();
         done(
             ValidAcknowledgement {
@@ -273,22 +269,18 @@ fn temperature(value: &Option<String>) -> Result<Option<Celsius10>, ()> {
     Celsius10::parse(&typed).map(Some).map_err(|_| ())
 }
 
-/// A trimmed text (empty when absent), with a field error when longer than `max` characters.
-fn limited(
-    value: &Option<String>,
-    field: &str,
-    max: usize,
-    lang: Lang,
-    errors: &mut Vec<FieldError>,
-) -> String {
-    let v = text(value).unwrap_or_default();
-    if v.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            fill(lang.tr().alerts_err_too_much(), &[("max", &max)]),
-        ));
-    }
-    v
+/// The alert's instruction: trimmed, empty when none was written, with a field error when
+/// longer than [`MAX_INSTRUCTION_CHARS`] characters.
+fn instruction(value: &Option<String>, lang: Lang, errors: &mut Vec<FieldError>) -> String {
+    let too_much = lang.tr().alerts_err_too_much();
+    optional_saying(
+        value,
+        "instruction",
+        MAX_INSTRUCTION_CHARS,
+        too_much,
+        errors,
+    )
+    .unwrap_or_default()
 }
 
 /// The headline of an alert issued on the desk, in Chinese like every stored alert:

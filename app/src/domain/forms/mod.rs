@@ -33,12 +33,20 @@ pub fn optional(
     lang: Lang,
     errors: &mut Vec<FieldError>,
 ) -> Option<String> {
+    optional_saying(value, field, max, lang.tr().action_too_long(), errors)
+}
+
+/// [`optional`], whose field error for a longer text is `too_long` (its `{max}` filled in).
+pub fn optional_saying(
+    value: &Option<String>,
+    field: &str,
+    max: usize,
+    too_long: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     let v = text(value)?;
     if v.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            fill(lang.tr().action_too_long(), &[("max", &max)]),
-        ));
+        errors.push(FieldError::new(field, fill(too_long, &[("max", &max)])));
     }
     Some(v)
 }

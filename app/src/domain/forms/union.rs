@@ -11,7 +11,7 @@ use crate::{
     },
     i18n::{fill, Lang},
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Longest triage note, rejection message, reassignment note or reveal reason.
@@ -143,7 +143,7 @@ pub struct NoticeForm {
 }
 
 /// The notice as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     pub responsible_person: String,
     pub measures: String,

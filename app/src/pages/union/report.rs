@@ -8,7 +8,7 @@ use crate::{
         page::{
             by_id, category_name, date_of, district_name, photo_grid, timeline, when, FormOutcome,
         },
-        report::{grade_label, message_form, messages, notice_facts},
+        report::{message_form, messages, notice_section, state_line},
     },
     desks::UnionAction,
     i18n::{fill, use_lang, Lang},
@@ -103,12 +103,7 @@ fn report_view(page: UnionCase, lang: Lang) -> impl IntoView {
             </section>
         })}
         <section class="card case-summary">
-            <p class="state-line">
-                {v.urgent.then(|| view! { <span class="badge urgent">{t.receipt_urgent()}</span> " " })}
-                <strong class="state">{v.state.label(t)}</strong>
-                {v.grade.as_deref().map(|g| view! { " · " <span class="grade">{grade_label(g, lang)}</span> })}
-                {v.supervised.then(|| view! { " " <span class="badge major">{t.case_supervised()}</span> })}
-            </p>
+            {state_line(v.urgent, v.state, v.grade.as_deref(), v.supervised, lang)}
             <dl class="facts">
                 <dt>{t.receipt_category_label()}</dt>
                 <dd>{category_name(&v.category, lang)}</dd>
@@ -158,12 +153,7 @@ fn report_view(page: UnionCase, lang: Lang) -> impl IntoView {
             })}
         </section>
 
-        {v.notice.clone().map(|n| view! {
-            <section class="card" aria-labelledby="notice">
-                <h2 id="notice">{t.notice_title()}</h2>
-                {notice_facts(&n, lang)}
-            </section>
-        })}
+        {v.notice.as_ref().map(|n| notice_section(n, lang))}
         {(!v.rectifications.is_empty()).then(|| view! {
             <section class="card" aria-labelledby="rectifications">
                 <h2 id="rectifications">{t.rectification_title()}</h2>

@@ -24,7 +24,7 @@ pub async fn create_user(
 ) -> Result<Uuid, AppError> {
     allow(decide(who.actor, Action::CreateUsers, &Object::None))?;
     let t = who.lang.tr();
-    let known = known_enterprises(&state.db, &form.grants()).await?;
+    let known = known_enterprises(&state.db, &form.grants).await?;
     let new = form.parse(who.lang, &known)?;
     may_grant(&state.db, who, Uuid::nil(), &new.grants).await?;
     let now = state.clock.now_ms();

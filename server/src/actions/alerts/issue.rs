@@ -2,17 +2,16 @@
 //! every enterprise in those districts; their officers are told at once (inbox, and a push to
 //! each device).
 
-use super::{audited, wake, write_refused};
+use super::{publish, DeskAlert};
 use crate::{
     actions::Caller,
     error::{allow, AppError},
     state::AppState,
-    store::alerts::{self as store, NewAlert},
 };
 use app::{
     components::page::district_name,
     domain::{
-        forms::alerts::{headline, IssueForm},
+        forms::alerts::IssueForm,
         policy::{decide, Action, Object},
     },
     i18n::fill,
@@ -36,26 +35,15 @@ pub async fn issue(state: &AppState, who: Caller<'_>, form: IssueForm) -> Result
             &[("district", &district_name(outside, who.lang))],
         ))));
     }
-    let now = state.clock.now_ms();
-    let new = NewAlert {
-        sender: state.alert_sender.clone(),
-        identifier: format!("safesnap-{}", Uuid::new_v4()),
-        sent_at: now,
-        source_id: None,
-        issued_by: who.user_id(),
+    let alert = DeskAlert {
         event: valid.event,
         level: valid.level,
         temperature: Some(valid.temperature.0),
         valid_from: valid.valid_from,
         valid_to: valid.valid_to,
-        headline: headline(valid.event, valid.level, &valid.districts),
-        instruction: valid.instruction,
         districts: valid.districts,
+        instruction: valid.instruction,
         replaces: None,
     };
-    let issued = store::issue(&state.db, &state.heat_rules, &new, Some(audited(&who)), now)
-        .await
-        .map_err(|e| write_refused(who, e))?;
-    wake(state, issued.told);
-    Ok(issued.id)
+    publish(state, who, alert).await
 }

@@ -32,13 +32,18 @@ use crate::{
     actions::Caller,
     error::{allow, AppError},
     state::AppState,
-    store::alerts::{AlertWriteError, Audited, FanOut},
+    store::alerts::{self as store, AlertWriteError, Audited, FanOut, NewAlert},
 };
 use app::{
     backend::alerts,
-    domain::policy::{decide, Action, AlertFacts, Object},
+    domain::{
+        forms::alerts::headline,
+        heat::{Event, Level},
+        policy::{decide, Action, AlertFacts, Object},
+    },
     views::AlertView,
 };
+use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// The alert and the policy's facts about it, when the caller may do `action` on it.
@@ -54,6 +59,47 @@ async fn alert_for(
     let facts = alerts::facts(&state.db, &alert).await?;
     allow(decide(who.actor, action, &Object::Alert(&facts)))?;
     Ok((alert, facts))
+}
+
+/// What an admin decides of an alert on the desk (a new one, or the update of one in force).
+struct DeskAlert {
+    event: Event,
+    level: Level,
+    /// Tenths of a degree.
+    temperature: Option<i32>,
+    valid_from: i64,
+    valid_to: i64,
+    districts: BTreeSet<String>,
+    instruction: String,
+    replaces: Option<Uuid>,
+}
+
+/// Stores an alert from the desk, with its audit entry, and tells the officers: this server is
+/// its sender, under a new identifier, sent now by the caller, with the desk's headline.
+/// Returns its id.
+async fn publish(state: &AppState, who: Caller<'_>, alert: DeskAlert) -> Result<Uuid, AppError> {
+    let now = state.clock.now_ms();
+    let new = NewAlert {
+        sender: state.alert_sender.clone(),
+        identifier: format!("safesnap-{}", Uuid::new_v4()),
+        sent_at: now,
+        source_id: None,
+        issued_by: who.user_id(),
+        headline: headline(alert.event, alert.level, &alert.districts),
+        event: alert.event,
+        level: alert.level,
+        temperature: alert.temperature,
+        valid_from: alert.valid_from,
+        valid_to: alert.valid_to,
+        instruction: alert.instruction,
+        districts: alert.districts,
+        replaces: alert.replaces,
+    };
+    let issued = store::issue(&state.db, &state.heat_rules, &new, Some(audited(&who)), now)
+        .await
+        .map_err(|e| write_refused(who, e))?;
+    wake(state, issued.told);
+    Ok(issued.id)
 }
 
 /// The caller as the audit log records them.
