@@ -446,6 +446,8 @@ pub struct Config {
     pub secret_key: Option<Vec<u8>>,
     pub secret_key_file: PathBuf,
     pub master_key_file: PathBuf,
+    /// How SQLite commits reach the disk (always `Full` from the settings; benchmarks compare).
+    pub sqlite_sync: app::backend::db::SqliteSync,
     pub log_format: LogFormat,
     pub log: String,
     pub secure_cookies: bool,
@@ -485,6 +487,7 @@ impl Config {
                 .secret_key_file
                 .clone()
                 .unwrap_or_else(|| s.data_dir.join("secret.key")),
+            sqlite_sync: app::backend::db::SqliteSync::Full,
             master_key_file: s.master_key_file.clone().unwrap_or_else(|| {
                 s.secret_key_file
                     .as_deref()
@@ -530,6 +533,7 @@ impl Config {
             secret_key: None,
             secret_key_file: data_dir.join("secret.key"),
             master_key_file: data_dir.join(MASTER_KEY_FILE_NAME),
+            sqlite_sync: app::backend::db::SqliteSync::Full,
             log_format: LogFormat::Human,
             log: "warn".into(),
             secure_cookies: false,

@@ -256,7 +256,12 @@ pub async fn open_database(config: &Config) -> Result<Db, StartupError> {
         path: config.data_dir.display().to_string(),
         source,
     })?;
-    let db = Db::connect(&config.database_url, config.db_max_connections).await?;
+    let db = Db::connect_with(
+        &config.database_url,
+        config.db_max_connections,
+        config.sqlite_sync,
+    )
+    .await?;
     db.migrate().await?;
     reference::sync(&db)
         .await

@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+#[path = "cli/durability.rs"]
+mod durability;
+
 use std::{
     net::TcpListener,
     process::{Command, Output},

@@ -138,12 +138,92 @@ both_backends! {
         assert_eq!(app.count("report_photos").await, 1);
         assert_eq!(app.photo_files().len(), 3);
 
-        // The same client id with other content is a mistake, not a retry.
+        // The same client id with other content is a mistake, not a retry: refused, and never
+        // told the first submission's receipt (only the phone that sent it holds that).
         let other = report.clone().set("category", "dust").without("q.fall.guard");
         let (status, body) = json(app.submit(&other).await).await;
         assert_eq!(status, 409, "{body}");
-        assert!(body["message"].as_str().unwrap().contains(first["receipt_code"].as_str().unwrap()));
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains("已经提交过") && message.contains("我的报告"), "{message}");
+        let code = first["receipt_code"].as_str().unwrap();
+        assert!(!body.to_string().contains(code) && !body.to_string().contains(&code.replace('-', "")), "{body}");
         assert_eq!(app.count("reports").await, 1);
+    }
+
+    async fn concurrent_submissions_of_one_client_id_with_other_content_store_one_and_refuse_the_rest(app) {
+        let enterprise = app.enterprise("").await;
+        // Several rounds, so some of the losers pass the first check before the winner commits.
+        for round in 0..3 {
+            let id = uuid::Uuid::new_v4().to_string();
+            let sites = ["东侧", "西侧", "南侧", "北侧"];
+            let reports: Vec<Report> = sites.iter().map(|s| Report::about(enterprise).set("client_id", &id).set("site", s)
+                .photo(photos::camera_jpeg(1600, 1200, 1))).collect();
+            // Each from its own browser (one device's hourly limit would refuse the twelfth).
+            let browsers: Vec<_> = reports.iter().map(|_| app.visitor()).collect();
+            let answers = futures::future::join_all(reports.iter().zip(&browsers)
+                .map(|(r, b)| b.post_multipart("/api/v1/reports", r.form()))).await;
+            let mut won = Vec::new();
+            let mut refused = Vec::new();
+            for res in answers {
+                let (status, body) = json(res).await;
+                match status {
+                    201 => won.push(body["receipt_code"].as_str().unwrap().to_string()),
+                    409 => refused.push(body),
+                    other => panic!("round {round}: {other} {body}"),
+                }
+            }
+            assert_eq!((won.len(), refused.len()), (1, 3), "round {round}");
+            for body in &refused {
+                assert!(!body.to_string().contains(&won[0]) && !body.to_string().contains(&won[0].replace('-', "")), "a loser got the winner's receipt: {body}");
+            }
+        }
+        assert_eq!(app.count("reports").await, 3);
+    }
+
+    async fn the_photo_sweep_removes_only_old_files_no_row_names(app) {
+        use server::actions::jobs::sweep;
+        let enterprise = app.enterprise("").await;
+        let filed = app.file_report(&Report::about(enterprise).photo(photos::plain_jpeg(800, 600))).await;
+        let store = app.state.store.clone();
+        // What a refused request leaves (no deletion on the request path), one in flight, and a
+        // half-written file from a crash.
+        let orphan = photos::plain_jpeg(300, 200);
+        let orphan_key = server::photos::sha256_hex(&orphan);
+        let in_flight = photos::plain_jpeg(310, 200);
+        let in_flight_key = server::photos::sha256_hex(&in_flight);
+        assert!(store.put(&orphan_key, &orphan).unwrap());
+        let tmp = app.config.photo_dir.join(&orphan_key[0..2]).join(&orphan_key[2..4]).join(format!(".{orphan_key}.1234.tmp"));
+        std::fs::write(&tmp, b"half a photo").unwrap();
+        // Everything so far is two hours old.
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        for path in app.photo_files() {
+            std::fs::File::options().write(true).open(&path).unwrap().set_modified(two_hours_ago).unwrap();
+        }
+        assert!(store.put(&in_flight_key, &in_flight).unwrap());
+        let kept_before: Vec<_> = app.photo_files().into_iter().filter(|p| !p.ends_with(&orphan_key) && *p != tmp).collect();
+        assert_eq!(kept_before.len(), 4, "the report's three files and the one in flight");
+
+        let swept = sweep::run_now(&app.state).await.unwrap();
+        assert_eq!(swept.files, vec![orphan_key.clone()]);
+        assert_eq!(swept.temporary.len(), 1);
+        assert!(!tmp.exists() && !store.exists(&orphan_key));
+        let mut left = app.photo_files();
+        left.sort();
+        let mut kept = kept_before;
+        kept.sort();
+        assert_eq!(left, kept, "what rows name, and what is younger than the grace period, stays");
+        // Every file a row names is there, whole.
+        for key in server::store::photos::referenced_keys(&app.db).await.unwrap() {
+            assert_eq!(server::photos::sha256_hex(&store.get(&key).unwrap()), key);
+        }
+        assert_eq!(app.report_by_code(&filed.code).await, filed.id);
+        // A file stored again by a request is fresh again: the sweep leaves it.
+        assert!(store.put(&orphan_key, &orphan).unwrap());
+        std::fs::File::options().write(true).open(app.config.photo_dir.join(&orphan_key[0..2]).join(&orphan_key[2..4]).join(&orphan_key))
+            .unwrap().set_modified(two_hours_ago).unwrap();
+        assert!(!store.put(&orphan_key, &orphan).unwrap(), "intact: not written again");
+        assert!(sweep::run_now(&app.state).await.unwrap().files.is_empty());
+        assert!(store.exists(&orphan_key));
     }
 
     async fn concurrent_retries_store_one_report(app) {
@@ -161,7 +241,11 @@ both_backends! {
         assert_eq!(codes.len(), 1, "different receipts: {codes:?}");
         assert_eq!(app.count("reports").await, 1);
         assert_eq!(app.count("report_photos").await, 1);
-        assert_eq!(app.photo_files().len(), 3, "files of the losing tries were left behind");
+        // The losing tries stored their own sealed originals (the derivatives are shared); no
+        // request deletes a file, the photo sweep does, and leaves exactly the winner's three.
+        let swept = server::actions::jobs::sweep::run(&app.state, std::time::SystemTime::now()).await.unwrap();
+        assert_eq!(app.photo_files().len(), 3, "files of the losing tries were left behind after the sweep: {swept:?}");
+        assert!(swept.files.len() <= 3, "{swept:?}");
     }
 
     async fn photos_come_out_upright_whatever_their_exif_orientation(app) {

@@ -148,16 +148,41 @@ pub fn migrator(backend: Backend) -> sqlx::migrate::Migrator {
     }
 }
 
+/// How an SQLite commit reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// `synchronous=FULL`: the write-ahead log is synced at every commit, so a report the server
+    /// answered with a receipt survives a power cut. The default, and what production runs.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: synced at checkpoints only (a power cut can roll back the last
+    /// commits). Only for measuring what `Full` costs (`cargo bench --bench photo_pipeline`).
+    Normal,
+}
+
 impl Db {
-    /// Opens the database a URL names: `sqlite://path/file.db` (created if missing, WAL, foreign
-    /// keys on) or `postgres://…`. Fails fast (5 s) when PostgreSQL does not answer.
+    /// Opens the database a URL names: `sqlite://path/file.db` (created if missing, WAL, every
+    /// commit synced, foreign keys on) or `postgres://…`. Fails fast (5 s) when PostgreSQL does
+    /// not answer.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbError> {
+        Db::connect_with(url, max_connections, SqliteSync::Full).await
+    }
+
+    /// [`Db::connect`] with a chosen SQLite sync mode.
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        sync: SqliteSync,
+    ) -> Result<Db, DbError> {
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|e| DbError::BadUrl(e.to_string()))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(match sync {
+                    SqliteSync::Full => SqliteSynchronous::Full,
+                    SqliteSync::Normal => SqliteSynchronous::Normal,
+                })
                 // Deleted rows (retention, values replaced by their sealed copies) are
                 // overwritten with zeros, not left in free pages for a copy of the file to show.
                 .pragma("secure_delete", "ON")

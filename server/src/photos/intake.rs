@@ -15,12 +15,11 @@ use app::{
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// Photos ready to be written as rows, and the files this request created (to remove if the
-/// rows are not written after all).
+/// Photos ready to be written as rows (their files stored; if the rows are not written after
+/// all, the photo sweep removes the files no row names).
 #[derive(Debug)]
 pub struct Intake {
     pub photos: Vec<NewPhoto>,
-    pub created: Vec<String>,
 }
 
 /// The message for a refused photo (the `n`-th of the request).
@@ -80,7 +79,7 @@ pub async fn intake(
         return Err(AppError::invalid(errors));
     }
 
-    // Files first (content-addressed), remembering which ones this request created. The
+    // Files first (content-addressed), each on disk before the report's transaction. The
     // original goes in sealed for its photo: its key is the hash of what is stored, which says
     // nothing about the photo.
     let store = state.store.clone();
@@ -103,26 +102,15 @@ pub async fn intake(
             ]
         })
         .collect();
-    let created = tokio::task::spawn_blocking(move || {
-        let mut created = Vec::new();
+    tokio::task::spawn_blocking(move || {
         for (key, bytes) in &to_store {
-            match store.put(key, bytes) {
-                Ok(true) => created.push(key.clone()),
-                Ok(false) => {}
-                Err(e) => return Err((created, e)),
-            }
+            store.put(key, bytes)?;
         }
-        Ok(created)
+        Ok::<_, std::io::Error>(())
     })
     .await
-    .map_err(AppError::internal)?;
-    let created = match created {
-        Ok(c) => c,
-        Err((created, e)) => {
-            remove_unused(state, created).await;
-            return Err(AppError::internal(format!("storing photos: {e}")));
-        }
-    };
+    .map_err(AppError::internal)?
+    .map_err(|e| AppError::internal(format!("storing photos: {e}")))?;
     let default_meta = PhotoMeta::default();
     let photos = processed
         .iter()
@@ -160,24 +148,5 @@ pub async fn intake(
             }
         })
         .collect();
-    Ok(Intake { photos, created })
-}
-
-/// Deletes files a request created that no row refers to.
-pub async fn remove_unused(state: &AppState, created: Vec<String>) {
-    if created.is_empty() {
-        return;
-    }
-    let in_use = crate::store::photos::keys_in_use(&state.db, &created)
-        .await
-        .unwrap_or_else(|_| created.clone());
-    let store = state.store.clone();
-    let _ = tokio::task::spawn_blocking(move || {
-        for key in created.iter().filter(|k| !in_use.contains(k)) {
-            if let Err(e) = store.delete(key) {
-                tracing::warn!(key, error = %e, "could not remove an unused photo file");
-            }
-        }
-    })
-    .await;
+    Ok(Intake { photos })
 }

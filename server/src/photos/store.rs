@@ -8,12 +8,39 @@ use std::{
 
 /// A content-addressed file store.
 pub trait PhotoStore: Send + Sync + std::fmt::Debug {
-    /// Stores `bytes` under their SHA-256; `Ok(true)` if the file is new, `Ok(false)` if it was
-    /// already there (the same bytes, uploaded before).
+    /// Stores `bytes` under their SHA-256, durably (on disk when it returns); `Ok(true)` if the
+    /// file is new, `Ok(false)` if it was already there intact (the same bytes, uploaded
+    /// before). A damaged file under the key (a crash's zero-length file) is written again.
     fn put(&self, key: &str, bytes: &[u8]) -> io::Result<bool>;
     fn get(&self, key: &str) -> io::Result<Vec<u8>>;
     fn delete(&self, key: &str) -> io::Result<()>;
     fn exists(&self, key: &str) -> bool;
+    /// Every stored file and every temporary file a crash left, with when each was last
+    /// written (for the sweep).
+    fn list(&self) -> io::Result<Vec<Listed>>;
+    /// Removes a temporary file [`PhotoStore::list`] found.
+    fn remove_temporary(&self, name: &str) -> io::Result<()>;
+    /// When a stored file was last written (or stored again).
+    fn modified(&self, key: &str) -> io::Result<std::time::SystemTime>;
+}
+
+/// One entry of [`PhotoStore::list`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listed {
+    File {
+        key: String,
+        modified: std::time::SystemTime,
+    },
+    /// A half-written file (`.<key>.<random>.tmp`), by its path relative to the store.
+    Temporary {
+        name: String,
+        modified: std::time::SystemTime,
+    },
+}
+
+/// Syncs a directory, so a file created or renamed in it survives a power cut.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
 }
 
 /// Files under a directory, fanned out as `ab/cd/abcd…` so no directory grows huge.
@@ -48,19 +75,106 @@ impl LocalStore {
 impl PhotoStore for LocalStore {
     fn put(&self, key: &str, bytes: &[u8]) -> io::Result<bool> {
         let path = self.path_of(key)?;
-        if path.exists() {
-            return Ok(false);
+        if let Ok(existing) = std::fs::read(&path) {
+            if existing.len() == bytes.len() && super::sha256_hex(&existing) == key {
+                // Fresh again: the sweep leaves files younger than its grace period alone, and
+                // this request's row is about to name it.
+                std::fs::File::options()
+                    .write(true)
+                    .open(&path)?
+                    .set_modified(std::time::SystemTime::now())?;
+                return Ok(false);
+            }
+            tracing::warn!(
+                key,
+                stored = existing.len(),
+                "a damaged photo file is written again"
+            );
         }
         let dir = path.parent().ok_or_else(|| io::Error::other("no parent"))?;
         std::fs::create_dir_all(dir)?;
-        // Write beside the target, then rename: a reader never sees half a file.
+        // Write beside the target, sync, then rename and sync the directory: a reader never
+        // sees half a file, and once this returns the file survives a crash or a power cut.
         let tmp = dir.join(format!(".{key}.{}.tmp", uuid::Uuid::new_v4().simple()));
-        std::fs::write(&tmp, bytes)?;
-        if let Err(e) = std::fs::rename(&tmp, &path) {
+        let written = (|| {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+            sync_dir(dir)?;
+            // The fan-out folders may be new too.
+            for up in dir.ancestors().skip(1).take(2) {
+                sync_dir(up)?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = written {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
         }
         Ok(true)
+    }
+
+    fn list(&self) -> io::Result<Vec<Listed>> {
+        let mut out = Vec::new();
+        let mut dirs = vec![self.root.clone()];
+        while let Some(dir) = dirs.pop() {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            for entry in entries {
+                let entry = entry?;
+                let meta = entry.metadata()?;
+                if meta.is_dir() {
+                    dirs.push(entry.path());
+                    continue;
+                }
+                let name = entry.file_name().to_string_lossy().to_string();
+                let modified = meta.modified()?;
+                if name.starts_with('.') && name.ends_with(".tmp") {
+                    let rel = entry
+                        .path()
+                        .strip_prefix(&self.root)
+                        .map(|p| p.display().to_string())
+                        .unwrap_or(name);
+                    out.push(Listed::Temporary {
+                        name: rel,
+                        modified,
+                    });
+                } else if self.path_of(&name).is_ok_and(|p| p == entry.path()) {
+                    out.push(Listed::File {
+                        key: name,
+                        modified,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn modified(&self, key: &str) -> io::Result<std::time::SystemTime> {
+        std::fs::metadata(self.path_of(key)?)?.modified()
+    }
+
+    fn remove_temporary(&self, name: &str) -> io::Result<()> {
+        let path = self.root.join(name);
+        let file = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !(file.starts_with('.') && file.ends_with(".tmp"))
+            || name.contains("..")
+            || Path::new(name).is_absolute()
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a temporary photo file",
+            ));
+        }
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
     }
 
     fn get(&self, key: &str) -> io::Result<Vec<u8>> {
@@ -101,6 +215,45 @@ mod tests {
         store.delete(&key).unwrap();
         assert!(!store.exists(&key));
         store.delete(&key).unwrap();
+    }
+
+    #[test]
+    fn a_damaged_file_is_written_again_and_crash_leftovers_are_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path());
+        let key = super::super::sha256_hex(b"photo bytes");
+        let path = store.path_of(&key).unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        // What a crash between create and write leaves: a zero-length file under the key.
+        std::fs::write(&path, b"").unwrap();
+        assert!(
+            store.put(&key, b"photo bytes").unwrap(),
+            "the empty file is not the photo"
+        );
+        assert_eq!(store.get(&key).unwrap(), b"photo bytes");
+        std::fs::write(&path, b"photo bytez").unwrap();
+        assert!(
+            store.put(&key, b"photo bytes").unwrap(),
+            "same length, other bytes"
+        );
+        assert!(!store.put(&key, b"photo bytes").unwrap());
+        let tmp = path.parent().unwrap().join(format!(".{key}.abc.tmp"));
+        std::fs::write(&tmp, b"half").unwrap();
+        let listed = store.list().unwrap();
+        assert_eq!(listed.len(), 2, "{listed:?}");
+        let temporary = listed
+            .iter()
+            .find_map(|l| match l {
+                Listed::Temporary { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert!(listed
+            .iter()
+            .any(|l| matches!(l, Listed::File { key: k, .. } if *k == key)));
+        assert!(store.remove_temporary("../x.tmp").is_err());
+        store.remove_temporary(&temporary).unwrap();
+        assert!(!tmp.exists());
     }
 
     #[test]

@@ -154,9 +154,10 @@ pub async fn export_csv(State(state): State<AppState>, req: Request) -> Response
     (headers, Body::from(body)).into_response()
 }
 
-/// A CSV cell: quoted, and a leading `=`, `+`, `-`, `@` neutralised (spreadsheet formulas).
+/// A CSV cell: quoted, and a leading `=`, `+`, `-`, `@`, tab or carriage return neutralised
+/// (spreadsheets read them as the start of a formula).
 fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
         s.to_string()
@@ -172,5 +173,8 @@ mod tests {
     fn csv_cells_are_quoted_and_formulas_defused() {
         assert_eq!(csv_cell("a\"b"), "\"a\"\"b\"");
         assert_eq!(csv_cell("=HYPERLINK(1)"), "\"'=HYPERLINK(1)\"");
+        assert_eq!(csv_cell("\t=1+2"), "\"'\t=1+2\"");
+        assert_eq!(csv_cell("\r=1+2"), "\"'\r=1+2\"");
+        assert_eq!(csv_cell("a=1"), "\"a=1\"");
     }
 }

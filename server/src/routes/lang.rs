@@ -17,10 +17,19 @@ pub struct Next {
     next: Option<String>,
 }
 
-/// Only same-site paths: never `//host` or `/\host`, which browsers treat as another origin.
+/// Only same-site paths: never `//host` or `/\host`, which browsers treat as another origin,
+/// and nothing with a control character (browsers drop tabs and line breaks from a URL, so
+/// `/\t/host` is `//host` to them).
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") => p,
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/\\")
+                && !p.chars().any(char::is_control) =>
+        {
+            p
+        }
         _ => "/",
     }
 }
@@ -50,6 +59,10 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\r\n/evil.example")), "/");
+        assert_eq!(safe_next(Some("/my?x=1")), "/my?x=1");
         assert_eq!(safe_next(None), "/");
     }
 }

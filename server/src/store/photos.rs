@@ -49,27 +49,21 @@ macro_rules! insert_photo_rows {
 }
 pub(crate) use insert_photo_rows;
 
-/// Which of these stored-file keys some photo row still refers to (to know which files of a
-/// failed submission may be deleted).
-pub async fn keys_in_use(
+/// Every stored-file key a row refers to: the copies, the released copies and the originals
+/// (what the photo sweep keeps).
+pub async fn referenced_keys(
     db: &app::backend::Db,
-    keys: &[String],
-) -> Result<Vec<String>, sqlx::Error> {
-    let mut used = Vec::new();
-    for key in keys {
-        let n: i64 = app::db_run!(db, |pool| {
-            sqlx::query_scalar(
-            "SELECT (SELECT COUNT(*) FROM report_photos WHERE display_key = $1 OR thumb_key = $1
-                        OR released_display_key = $1 OR released_thumb_key = $1)
-                  + (SELECT COUNT(*) FROM photo_evidence WHERE original_key = $1)"
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let keys: Vec<String> = app::db_run!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT display_key FROM report_photos
+             UNION SELECT thumb_key FROM report_photos
+             UNION SELECT released_display_key FROM report_photos WHERE released_display_key IS NOT NULL
+             UNION SELECT released_thumb_key FROM report_photos WHERE released_thumb_key IS NOT NULL
+             UNION SELECT original_key FROM photo_evidence",
         )
-        .bind(key)
-        .fetch_one(pool)
+        .fetch_all(pool)
         .await
-        })?;
-        if n > 0 {
-            used.push(key.clone());
-        }
-    }
-    Ok(used)
+    })?;
+    Ok(keys.into_iter().collect())
 }

@@ -4,7 +4,7 @@
 use crate::{
     actions::{authorize, rec, Caller},
     error::AppError,
-    photos::intake::{intake, remove_unused},
+    photos::intake::intake,
     state::AppState,
     store::steps::{self, Audience, By, Extra, Step, Visibility},
 };
@@ -43,9 +43,7 @@ pub async fn rectify(
         photos: taken.photos,
     })
     .tell(Audience::UnionDesk, "rectified", rec().notify_rectified());
-    if let Err(e) = steps::record(&state.db, &step, state.clock.now_ms(), who.lang).await {
-        remove_unused(state, taken.created).await;
-        return Err(e);
-    }
+    // Refused, the stored files stay until the photo sweep finds no row naming them.
+    steps::record(&state.db, &step, state.clock.now_ms(), who.lang).await?;
     Ok(())
 }

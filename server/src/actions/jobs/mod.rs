@@ -1,7 +1,8 @@
 //! The background jobs: closing verified reports the reporter did not answer within the window,
 //! escalating overdue reports up the ladder (inspector → district union → city union),
 //! reminding enterprises that have not acknowledged an alert, and deleting the identity and
-//! evidence of reports closed longer than the retention time.
+//! evidence of reports closed longer than the retention time; and, at start and hourly, the
+//! photo sweep ([`sweep`]).
 //!
 //! Several server processes may run them against one PostgreSQL: each report is claimed with
 //! `FOR UPDATE SKIP LOCKED` and re-checked under the lock, and every escalation rung is a row
@@ -12,6 +13,7 @@ mod close_unanswered;
 mod escalate;
 mod purge;
 mod remind;
+pub mod sweep;
 
 use crate::{error::AppError, state::AppState};
 use app::domain::deadlines::Escalation;
@@ -51,8 +53,15 @@ pub fn spawn(state: AppState, interval: Duration) -> tokio::task::JoinHandle<()>
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut swept_at: Option<std::time::Instant> = None;
         loop {
             tick.tick().await;
+            if swept_at.is_none_or(|at| at.elapsed() >= sweep::SWEEP_EVERY) {
+                swept_at = Some(std::time::Instant::now());
+                if let Err(e) = sweep::run_now(&state).await {
+                    e.log();
+                }
+            }
             match run_once(&state).await {
                 Ok(r) if !r.escalations.is_empty() || !r.closed.is_empty() => {
                     tracing::info!(

@@ -61,20 +61,19 @@ pub fn parse(
     Ok(review)
 }
 
-/// Makes the released copies: the masked ones are painted and stored (their keys are also
-/// returned as `created`, to remove if the notice is refused).
+/// Makes the released copies: the masked ones are painted and stored (if the notice is refused
+/// after all, the photo sweep removes the copies no row refers to).
 pub async fn releases(
     state: &AppState,
     report: Uuid,
     mask_fields: &[String],
     withhold: &[String],
     lang: Lang,
-) -> Result<(Vec<Release>, Vec<String>), AppError> {
+) -> Result<Vec<Release>, AppError> {
     let photos = cases::hazard_photos(&state.db, report).await?;
     let ids: Vec<Uuid> = photos.iter().map(|p| p.0).collect();
     let review = parse(mask_fields, withhold, &ids, lang)?;
     let mut out = Vec::new();
-    let mut created = Vec::new();
     for (photo, display_key, thumb_key) in photos {
         if review.withheld.contains(&photo) {
             out.push(Release {
@@ -97,22 +96,16 @@ pub async fn releases(
             continue;
         };
         let store = state.store.clone();
-        let (display, thumb, new) = tokio::task::spawn_blocking(move || {
+        let (display, thumb) = tokio::task::spawn_blocking(move || {
             let bytes = store.get(&display_key).map_err(AppError::internal)?;
             let (display, _, thumb, _) = mask(&bytes, &rects).map_err(AppError::internal)?;
             let (dk, tk) = (sha256_hex(&display), sha256_hex(&thumb));
-            let mut new = Vec::new();
-            if store.put(&dk, &display).map_err(AppError::internal)? {
-                new.push(dk.clone());
-            }
-            if store.put(&tk, &thumb).map_err(AppError::internal)? {
-                new.push(tk.clone());
-            }
-            Ok::<_, AppError>((dk, tk, new))
+            store.put(&dk, &display).map_err(AppError::internal)?;
+            store.put(&tk, &thumb).map_err(AppError::internal)?;
+            Ok::<_, AppError>((dk, tk))
         })
         .await
         .map_err(AppError::internal)??;
-        created.extend(new);
         out.push(Release {
             photo,
             withheld: false,
@@ -121,7 +114,7 @@ pub async fn releases(
             thumb_key: Some(thumb),
         });
     }
-    Ok((out, created))
+    Ok(out)
 }
 
 /// The union-only timeline note of a review (`None` when every photo went as it was).

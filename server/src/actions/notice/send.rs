@@ -5,7 +5,6 @@ use super::review;
 use crate::{
     actions::{authorize, rec, Caller},
     error::AppError,
-    photos::intake::remove_unused,
     state::AppState,
     store::steps::{self, Audience, By, Extra, Set, Step, Visibility},
 };
@@ -49,8 +48,7 @@ pub async fn send(
             fields: p.fields,
         })?;
     // The photos last: masked copies are made only for a notice that is otherwise complete.
-    let (releases, created) =
-        review::releases(state, report, &form.mask, &form.withhold, who.lang).await?;
+    let releases = review::releases(state, report, &form.mask, &form.withhold, who.lang).await?;
     let reviewed = review::note(&releases, app::i18n::Lang::ZhCn);
     let note = fill(
         rec().notice_sent_note(),
@@ -78,9 +76,6 @@ pub async fn send(
     if let Some(reviewed) = reviewed {
         step = step.also(reviewed, Visibility::Union);
     }
-    if let Err(e) = steps::record(&state.db, &step, now, who.lang).await {
-        remove_unused(state, created).await;
-        return Err(e);
-    }
+    steps::record(&state.db, &step, now, who.lang).await?;
     Ok(())
 }

@@ -7,7 +7,7 @@
 use crate::{
     actions::rec,
     error::AppError,
-    photos::intake::{intake, remove_unused, Intake},
+    photos::intake::{intake, Intake},
     state::AppState,
     store::{
         routing,
@@ -96,10 +96,8 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
     {
         if let Some(found) = reports::by_client_id(db, &state.receipts, client_id).await? {
             if found.fingerprint != fingerprint {
-                return Err(AppError::conflict(fill(
-                    t.api_client_id_reused(),
-                    &[("code", &found.code.display())],
-                )));
+                // Never the other submission's receipt: only its own phone holds that.
+                return Err(AppError::conflict(t.api_client_id_reused()));
             }
             return Ok(Submitted::Replayed(Stored::Existing {
                 id: found.id,
@@ -182,7 +180,7 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
     let (key, data_key) = state
         .vault
         .new_data_key(&app::backend::vault::report_owner(id));
-    let Intake { photos, created } = intake(state, &key, sub.photos, &metas, lang).await?;
+    let Intake { photos } = intake(state, &key, sub.photos, &metas, lang).await?;
     let keys = photos.len() * 3;
     let reporter = match &valid.reporter {
         Reporter::Anonymous => None,
@@ -257,15 +255,20 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
             );
             Ok(Submitted::Created(stored))
         }
+        // Another request with this client id committed first (this one's files stay until the
+        // photo sweep): a retry of the same content gets its receipt; other content is refused
+        // without it.
         Ok(stored @ Stored::Existing { .. }) => {
-            // A concurrent retry won the race: this request's files may be the other's too.
-            remove_unused(state, created).await;
-            Ok(Submitted::Replayed(stored))
+            let same = reports::by_client_id(db, &state.receipts, report.client_id)
+                .await?
+                .is_some_and(|found| found.fingerprint == report.fingerprint);
+            if same {
+                Ok(Submitted::Replayed(stored))
+            } else {
+                Err(AppError::conflict(t.api_client_id_reused()))
+            }
         }
-        Err(e) => {
-            remove_unused(state, created).await;
-            Err(e)
-        }
+        Err(e) => Err(e),
     }
 }
 
