@@ -51,7 +51,7 @@ pub enum KeysCommand {
     Rotate {
         /// Seconds to wait before the last pass, for a write a running server began with the
         /// old key just before the new one was added.
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 60)]
         grace_secs: u64,
     },
 }
@@ -166,8 +166,8 @@ pub struct Settings {
 
     /// The master key file: the keys that wrap each report's data key (generated on first
     /// start, mode 0600; `server keys rotate` replaces the key in it). Never in the data
-    /// directory or the photo store, and backed up apart from them: without it nothing sealed
-    /// in the database or the photos can be read.
+    /// directory or the photo store (a warning at start when it is), and backed up apart from
+    /// them: without it nothing sealed in the database or the photos can be read.
     /// [default: master.keys beside the secret key file]
     #[arg(long, env = "SAFESNAP_MASTER_KEY_FILE", global = true)]
     pub master_key_file: Option<PathBuf>,

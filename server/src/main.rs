@@ -86,7 +86,7 @@ async fn seed_demo(config: &Config) -> Result<(), StartupError> {
         "demo data loaded: {} districts and zones, {} industries, {} enterprises ({} coal mines)",
         counts.districts, counts.industries, counts.enterprises, counts.coal_mines
     );
-    let (_, vault) = startup::open_keys(config)?;
+    let (_, vault) = startup::open_keys(config, &db).await?;
     let logins = seed::seed_demo_users(&db, &vault, now)
         .await
         .map_err(StartupError::Reference)?;
@@ -106,7 +106,7 @@ async fn seed_demo(config: &Config) -> Result<(), StartupError> {
 
 async fn rotate_keys(config: &Config, grace_secs: u64) -> Result<(), StartupError> {
     let db = startup::open_database(config).await?;
-    let (_, vault) = startup::open_keys(config)?;
+    let (_, vault) = startup::open_keys(config, &db).await?;
     let result =
         server::store::at_rest::rotate(&db, &vault, std::time::Duration::from_secs(grace_secs))
             .await;
@@ -162,7 +162,7 @@ async fn create_admin(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
-    let (_, vault) = startup::open_keys(config)?;
+    let (_, vault) = startup::open_keys(config, &db).await?;
     let result = seed::create_admin(&db, &vault, username, name, district, now).await;
     db.close().await;
     match result {

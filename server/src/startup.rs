@@ -67,13 +67,46 @@ pub enum StartupError {
     Bind { addr: SocketAddr, source: io::Error },
 }
 
-/// The secret key and the master keys (each read, or created on first start).
-pub fn open_keys(config: &Config) -> Result<(Vec<u8>, app::backend::vault::Vault), StartupError> {
+/// The secret key and the master keys (each read, or created on first start). A master key
+/// file made now for a database that already holds data keys is a wrong or missing path, not a
+/// first start: refused (and the new file removed), since nothing stored would open.
+pub async fn open_keys(
+    config: &Config,
+    db: &Db,
+) -> Result<(Vec<u8>, app::backend::vault::Vault), StartupError> {
     let secret_key = match &config.secret_key {
         Some(key) => key.clone(),
         None => load_or_create_secret(&config.secret_key_file)?,
     };
     let vault = app::backend::vault::Vault::open_or_create(&config.master_key_file, &secret_key)?;
+    if vault.created() {
+        let held: i64 = app::db_run!(db, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM data_keys"
+        )
+        .fetch_one(pool)
+        .await)
+        .map_err(StartupError::Reference)?;
+        if held > 0 {
+            let _ = std::fs::remove_file(&config.master_key_file);
+            return Err(StartupError::MasterKeys(app::backend::vault::VaultError::File {
+                path: config.master_key_file.display().to_string(),
+                message: format!(
+                    "does not exist, but the database holds {held} data keys wrapped by a master key"
+                ),
+            }));
+        }
+    }
+    let inside = |dir: &Path| {
+        std::fs::canonicalize(dir).is_ok_and(|d| {
+            std::fs::canonicalize(&config.master_key_file).is_ok_and(|k| k.starts_with(d))
+        })
+    };
+    if inside(&config.data_dir) || inside(&config.photo_dir) {
+        tracing::warn!(
+            file = %config.master_key_file.display(),
+            "the master key file is inside the data directory: a copy of it opens everything sealed (set SAFESNAP_MASTER_KEY_FILE, and SAFESNAP_SECRET_KEY_FILE, to a folder of their own)"
+        );
+    }
     Ok((secret_key, vault))
 }
 
@@ -106,12 +139,12 @@ impl Application {
             path: config.photo_dir.display().to_string(),
             source,
         })?;
-        let (secret_key, vault) = open_keys(config)?;
+        let db = open_database(config).await?;
+        let (secret_key, vault) = open_keys(config, &db).await?;
         let vault = Arc::new(vault);
         let store: Arc<dyn crate::photos::store::PhotoStore> =
             Arc::new(LocalStore::new(&config.photo_dir));
 
-        let db = open_database(config).await?;
         let receipts = app::backend::receipts::ReceiptKeys::from_secret(&secret_key);
         crate::store::receipts::hash_plain_codes(&db, &receipts)
             .await

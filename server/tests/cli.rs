@@ -141,6 +141,8 @@ fn migrate_and_seed_demo_work_on_a_fresh_sqlite_file() {
         Command::new(env!("CARGO_BIN_EXE_server"))
             .args(args)
             .env("SAFESNAP_DATA_DIR", data.path())
+            // The counts, not the log (the key files' warning carries a time).
+            .env("RUST_LOG", "error")
             .env_remove("DATABASE_URL")
             .output()
             .unwrap()
@@ -200,6 +202,14 @@ fn the_master_key_rotates_from_the_terminal_and_a_broken_key_file_is_one_clear_l
     // Seeding again opens the re-wrapped key with the new file.
     let out = run(&["seed-demo"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // A missing key file is a wrong path, not a first start: refused, and no new key is made.
+    std::fs::rename(&master, keys.path().join("elsewhere.keys")).unwrap();
+    assert_one_clear_line(
+        &run(&["seed-demo"]),
+        "does not exist, but the database holds 1 data keys",
+    );
+    assert!(!master.exists());
+    std::fs::rename(keys.path().join("elsewhere.keys"), &master).unwrap();
     // A broken key file stops the server with one line that names it.
     std::fs::write(&master, "m1 not-a-key\n").unwrap();
     assert_one_clear_line(&run(&["keys", "rotate"]), "master key file");

@@ -311,8 +311,15 @@ both_backends! {
             identity,
             fingerprints: KeyedHash::from_secret(secret, purpose::FINGERPRINT),
         };
-        let (reports, accounts) = server::store::at_rest::seal_plain_rows(&app.db, &app.state.vault, &legacy, app.state.store.as_ref()).await.unwrap();
-        assert_eq!((reports, accounts), (1, 1));
+        let seal = || server::store::at_rest::seal_plain_rows(&app.db, &app.state.vault, &legacy, app.state.store.as_ref());
+        if app.engine == Engine::Postgres {
+            // Two servers starting at once: each report is converted once, by one of them.
+            let (a, b) = tokio::join!(seal(), seal());
+            let (a, b) = (a.unwrap(), b.unwrap());
+            assert!(a.0 + b.0 >= 1 && a.1 + b.1 >= 1, "{a:?} {b:?}");
+        } else {
+            assert_eq!(seal().await.unwrap(), (1, 1));
+        }
         assert_eq!(server::store::at_rest::seal_plain_rows(&app.db, &app.state.vault, &legacy, app.state.store.as_ref()).await.unwrap(), (0, 0), "once");
         assert_nothing_readable(&stolen_copy(&app).await, &secrets(&filed));
         assert!(!app.state.store.exists(&plain_key), "the plain original is gone");

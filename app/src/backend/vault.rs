@@ -54,6 +54,8 @@ pub struct Vault {
     ring: RwLock<Ring>,
     /// Finds an account by its phone number without storing the number (`users.phone`).
     phone_hash: PhoneHash,
+    /// The file was made by this process (start-up refuses that when data keys exist).
+    created: bool,
 }
 
 /// The keyed hash under which an account's phone number is found (`users.phone`: `h:` and 64
@@ -147,14 +149,18 @@ fn render_ring(keys: &[(String, [u8; 32])]) -> String {
 fn write_ring(path: &Path, keys: &[(String, [u8; 32])]) -> Result<(), VaultError> {
     let err = |e: std::io::Error| file_error(path, e.to_string());
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(err)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        if !dir.exists() {
+            std::fs::create_dir_all(dir).map_err(err)?;
+            // Only a folder made here: one shared with other programs keeps its mode.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+            }
         }
     }
-    let tmp = path.with_extension("tmp");
+    // A name of its own: two processes writing at once never share a temporary file.
+    let tmp = path.with_extension(format!("tmp.{}", Uuid::new_v4().simple()));
     {
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
@@ -226,7 +232,8 @@ pub struct Wrapped {
 impl Vault {
     /// Reads the master key file, creating it with one new key if it does not exist.
     pub fn open_or_create(path: &Path, secret: &[u8]) -> Result<Vault, VaultError> {
-        if !path.exists() {
+        let created = !path.exists();
+        if created {
             write_ring(path, &[(new_key_id(), random::<32>())])?;
         }
         let keys = read_ring(path)?;
@@ -237,7 +244,18 @@ impl Vault {
                 stamp: stamp(path),
             }),
             phone_hash: PhoneHash::from_secret(secret),
+            created,
         })
+    }
+
+    /// Whether this process made the master key file (it did not exist).
+    pub fn created(&self) -> bool {
+        self.created
+    }
+
+    /// The master key file.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
     }
 
     /// A vault with one given master key and no file (tools and unit tests).
@@ -249,6 +267,7 @@ impl Vault {
                 stamp: None,
             }),
             phone_hash: PhoneHash::from_secret(secret),
+            created: false,
         }
     }
 

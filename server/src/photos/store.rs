@@ -20,8 +20,10 @@ pub trait PhotoStore: Send + Sync + std::fmt::Debug {
     fn list(&self) -> io::Result<Vec<Listed>>;
     /// Removes a temporary file [`PhotoStore::list`] found.
     fn remove_temporary(&self, name: &str) -> io::Result<()>;
-    /// When a stored file was last written (or stored again).
-    fn modified(&self, key: &str) -> io::Result<std::time::SystemTime>;
+    /// Deletes a stored file if it was last written (or stored again) before `cutoff`; whether
+    /// it did. A request storing the same bytes at that moment finds the file fresh or gone,
+    /// never deleted after it was told the file is there.
+    fn delete_if_older(&self, key: &str, cutoff: std::time::SystemTime) -> io::Result<bool>;
 }
 
 /// One entry of [`PhotoStore::list`].
@@ -78,12 +80,17 @@ impl PhotoStore for LocalStore {
         if let Ok(existing) = std::fs::read(&path) {
             if existing.len() == bytes.len() && super::sha256_hex(&existing) == key {
                 // Fresh again: the sweep leaves files younger than its grace period alone, and
-                // this request's row is about to name it.
-                std::fs::File::options()
+                // this request's row is about to name it. Gone in between (the sweep took it
+                // aside): written again below.
+                let touched = std::fs::File::options()
                     .write(true)
-                    .open(&path)?
-                    .set_modified(std::time::SystemTime::now())?;
-                return Ok(false);
+                    .open(&path)
+                    .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+                match touched {
+                    Ok(()) => return Ok(false),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
             }
             tracing::warn!(
                 key,
@@ -134,7 +141,7 @@ impl PhotoStore for LocalStore {
                 }
                 let name = entry.file_name().to_string_lossy().to_string();
                 let modified = meta.modified()?;
-                if name.starts_with('.') && name.ends_with(".tmp") {
+                if name.starts_with('.') && (name.ends_with(".tmp") || name.ends_with(".sweep")) {
                     let rel = entry
                         .path()
                         .strip_prefix(&self.root)
@@ -155,14 +162,33 @@ impl PhotoStore for LocalStore {
         Ok(out)
     }
 
-    fn modified(&self, key: &str) -> io::Result<std::time::SystemTime> {
-        std::fs::metadata(self.path_of(key)?)?.modified()
+    fn delete_if_older(&self, key: &str, cutoff: std::time::SystemTime) -> io::Result<bool> {
+        let path = self.path_of(key)?;
+        if std::fs::metadata(&path)?.modified()? >= cutoff {
+            return Ok(false);
+        }
+        // Aside first: from here a request storing these bytes cannot touch this file (it finds
+        // none and writes its own); one that touched it just before shows in the time.
+        let aside = path.with_file_name(format!(".{key}.{}.sweep", uuid::Uuid::new_v4().simple()));
+        std::fs::rename(&path, &aside)?;
+        if std::fs::metadata(&aside)?.modified()? >= cutoff {
+            // Stored again meanwhile: put it back (unless a request wrote it anew already: the
+            // same bytes, so either copy serves).
+            if path.exists() {
+                std::fs::remove_file(&aside)?;
+            } else {
+                std::fs::rename(&aside, &path)?;
+            }
+            return Ok(false);
+        }
+        std::fs::remove_file(&aside)?;
+        Ok(true)
     }
 
     fn remove_temporary(&self, name: &str) -> io::Result<()> {
         let path = self.root.join(name);
         let file = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if !(file.starts_with('.') && file.ends_with(".tmp"))
+        if !(file.starts_with('.') && (file.ends_with(".tmp") || file.ends_with(".sweep")))
             || name.contains("..")
             || Path::new(name).is_absolute()
         {
@@ -252,6 +278,29 @@ mod tests {
             .iter()
             .any(|l| matches!(l, Listed::File { key: k, .. } if *k == key)));
         assert!(store.remove_temporary("../x.tmp").is_err());
+        assert!(store.remove_temporary("/etc/.x.tmp").is_err());
+        // The sweep's delete: not a file stored again since the cutoff, only an older one.
+        let cutoff = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        assert!(!store.delete_if_older(&key, cutoff).unwrap(), "fresh");
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(cutoff - std::time::Duration::from_secs(60))
+            .unwrap();
+        assert!(
+            !store.put(&key, b"photo bytes").unwrap(),
+            "stored again: fresh"
+        );
+        assert!(!store.delete_if_older(&key, cutoff).unwrap());
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(cutoff - std::time::Duration::from_secs(60))
+            .unwrap();
+        assert!(store.delete_if_older(&key, cutoff).unwrap());
+        assert!(!store.exists(&key));
         store.remove_temporary(&temporary).unwrap();
         assert!(!tmp.exists());
     }

@@ -146,7 +146,8 @@ async fn seal_report(
             client_orientation: e.10.and_then(|o| u8::try_from(o).ok()),
         };
         let original_key = match store.get(&e.1) {
-            Ok(plain) if !plain.starts_with(vault::FILE_MAGIC) => {
+            Ok(plain) if plain.starts_with(vault::FILE_MAGIC) => e.1.clone(),
+            Ok(plain) => {
                 let sealed = key.seal_bytes(&field::original(e.0), &plain);
                 let new_key = sha256_hex(&sealed);
                 store
@@ -155,8 +156,14 @@ async fn seal_report(
                 old_files.push(e.1.clone());
                 new_key
             }
-            // Gone already (retention) or unreadable: the row keeps its key, the file stays.
-            _ => e.1.clone(),
+            // Gone already (retention): the row keeps its key. Any other error stops start-up
+            // rather than leave a plain original behind a row that says it is sealed.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => e.1.clone(),
+            Err(err) => {
+                return Err(sqlx::Error::Protocol(format!(
+                    "reading an original to seal it: {err}"
+                )))
+            }
         };
         let json = serde_json::to_string(&facts).unwrap_or_default();
         sealed_evidence.push((e.0, original_key, key.seal(&field::evidence(e.0), &json)));
@@ -167,19 +174,27 @@ async fn seal_report(
     .bind(id)
     .fetch_optional(pool)
     .await)?;
-    let reseal = |f: &str, stored: &str| {
-        let plain = legacy
-            .identity
-            .open(stored)
-            .unwrap_or_else(|| stored.to_string());
-        key.seal(f, &plain)
+    // Sealed with the secret's key before (`v1:`); a value that does not open with it is a
+    // wrong secret key, and start-up stops rather than seal it as if it were the name.
+    let reseal = |f: &str, stored: &str| -> Result<String, sqlx::Error> {
+        let plain = match legacy.identity.open(stored) {
+            Some(plain) => plain,
+            None if stored.starts_with("v1:") || vault::is_sealed(stored) => {
+                return Err(sqlx::Error::Protocol(
+                    "a reporter's identity does not open with the secret key: is SAFESNAP_SECRET_KEY_FILE the right file?".into(),
+                ))
+            }
+            None => stored.to_string(),
+        };
+        Ok(key.seal(f, &plain))
     };
-    let reporter = reporter.map(|(name, phone)| {
-        (
-            reseal(field::REPORTER_NAME, &name),
-            reseal(field::REPORTER_PHONE, &phone),
-        )
-    });
+    let reporter = match reporter {
+        Some((name, phone)) => Some((
+            reseal(field::REPORTER_NAME, &name)?,
+            reseal(field::REPORTER_PHONE, &phone)?,
+        )),
+        None => None,
+    };
     let messages: Vec<(Uuid, String)> = db_run!(db, |pool| sqlx::query_as(
         "SELECT id, body FROM report_messages WHERE report_id = $1"
     )
@@ -196,17 +211,33 @@ async fn seal_report(
         key.seal(field::LOCATION, &json)
     });
     let keyed = crate::actions::reports::keyed_fingerprint(&legacy.fingerprints, fingerprint);
-    db_run!(db, |pool| {
+    let converted = db_run!(db, |pool| {
+        async {
         let mut tx = pool.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO data_keys (owner, master_id, wrapped) VALUES ($1, $2, $3)
-             ON CONFLICT (owner) DO UPDATE SET master_id = excluded.master_id, wrapped = excluded.wrapped",
+        // First, and only if no other server converted it meanwhile (two starting at once):
+        // the row's lock makes the second wait, then find the fingerprint changed.
+        let mine = sqlx::query(
+            "UPDATE reports SET fingerprint = $1, location_sealed = $2, lat = NULL, lon = NULL,
+                location_accuracy_m = NULL
+             WHERE id = $3 AND fingerprint = $4",
         )
-        .bind(&owner)
-        .bind(&wrapped.master_id)
-        .bind(&wrapped.wrapped)
+        .bind(&keyed)
+        .bind(&location)
+        .bind(id)
+        .bind(fingerprint)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if mine != 1 {
+            tx.rollback().await?;
+            return Ok::<bool, sqlx::Error>(false);
+        }
+        sqlx::query("INSERT INTO data_keys (owner, master_id, wrapped) VALUES ($1, $2, $3)")
+            .bind(&owner)
+            .bind(&wrapped.master_id)
+            .bind(&wrapped.wrapped)
+            .execute(&mut *tx)
+            .await?;
         if let Some((name, phone)) = &reporter {
             sqlx::query("UPDATE report_reporters SET name = $1, phone = $2 WHERE report_id = $3")
                 .bind(name)
@@ -238,18 +269,15 @@ async fn seal_report(
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query(
-            "UPDATE reports SET fingerprint = $1, location_sealed = $2, lat = NULL, lon = NULL,
-                location_accuracy_m = NULL
-             WHERE id = $3",
-        )
-        .bind(&keyed)
-        .bind(&location)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
         tx.commit().await?;
-    });
+        Ok::<bool, sqlx::Error>(true)
+    }
+    .await
+    })?;
+    if !converted {
+        // Its sealed copies of the originals are unnamed: the photo sweep removes them.
+        return Ok(());
+    }
     for old in old_files {
         if !super::steps::original_in_use(db, &old).await? {
             if let Err(e) = store.delete(&old) {
@@ -274,12 +302,15 @@ async fn seal_phones(db: &Db, vault: &Vault) -> Result<usize, sqlx::Error> {
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         for (id, phone) in &plain {
-            sqlx::query("UPDATE users SET phone = $1, phone_sealed = $2 WHERE id = $3")
-                .bind(vault.phone_hash(phone))
-                .bind(key.seal(&field::phone(*id), phone))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE users SET phone = $1, phone_sealed = $2 WHERE id = $3 AND phone = $4",
+            )
+            .bind(vault.phone_hash(phone))
+            .bind(key.seal(&field::phone(*id), phone))
+            .bind(id)
+            .bind(phone)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
     });
@@ -307,6 +338,19 @@ pub async fn rotate(db: &Db, vault: &Vault, grace: std::time::Duration) -> Resul
     let mut rewrapped = rewrap_all(db, vault, &key_id).await?;
     tokio::time::sleep(grace).await;
     rewrapped += rewrap_all(db, vault, &key_id).await?;
+    // A report wrapped with an old key and committed after the last pass: keep the old keys.
+    let stale: i64 = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM data_keys WHERE master_id <> $1"
+    )
+    .bind(&key_id)
+    .fetch_one(pool)
+    .await)
+    .map_err(|e| e.to_string())?;
+    if stale > 0 {
+        return Err(format!(
+            "{stale} data keys were wrapped with an old key during the rotation; the old keys were kept (run it again)"
+        ));
+    }
     let retired = vault.retire_all_but(&key_id).map_err(|e| e.to_string())?;
     tracing::info!(key = %key_id, rewrapped, retired, "master key rotated");
     Ok(Rotated {

@@ -39,12 +39,10 @@ pub async fn run(state: &AppState, cutoff: SystemTime) -> Result<Swept, AppError
         for entry in listed {
             match entry {
                 Listed::File { key, modified } if modified < cutoff && !named.contains(&key) => {
-                    // Stored again since the listing: a request is about to name it.
-                    if store.modified(&key).is_ok_and(|m| m >= cutoff) {
-                        continue;
-                    }
-                    match store.delete(&key) {
-                        Ok(()) => swept.files.push(key),
+                    // Not if it was stored again since the listing: a request is naming it.
+                    match store.delete_if_older(&key, cutoff) {
+                        Ok(true) => swept.files.push(key),
+                        Ok(false) => {}
                         Err(e) => tracing::warn!(key, error = %e, "the sweep could not remove a file"),
                     }
                 }

@@ -215,6 +215,16 @@ pub async fn submit(state: &AppState, sub: Submission, lang: Lang) -> Result<Sub
     )
     .await?;
     let routed = app::domain::routing::route(&routing);
+    // Rotated while the photos were processed: wrapped again under the current master key, so
+    // the rotation's last pass need not catch this report (it would refuse to drop the old key).
+    let data_key = if data_key.master_id == state.vault.current_id() {
+        data_key
+    } else {
+        state
+            .vault
+            .rewrap(&app::backend::vault::report_owner(id), &data_key)
+            .ok_or_else(|| AppError::internal("the master key changed during the submission"))?
+    };
     let report = NewReport {
         id,
         data_key,
