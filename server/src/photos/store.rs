@@ -281,24 +281,22 @@ mod tests {
         assert!(store.remove_temporary("/etc/.x.tmp").is_err());
         // The sweep's delete: not a file stored again since the cutoff, only an older one.
         let cutoff = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        let age = || {
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(cutoff - std::time::Duration::from_secs(60))
+                .unwrap()
+        };
         assert!(!store.delete_if_older(&key, cutoff).unwrap(), "fresh");
-        std::fs::File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_modified(cutoff - std::time::Duration::from_secs(60))
-            .unwrap();
+        age();
         assert!(
             !store.put(&key, b"photo bytes").unwrap(),
             "stored again: fresh"
         );
         assert!(!store.delete_if_older(&key, cutoff).unwrap());
-        std::fs::File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_modified(cutoff - std::time::Duration::from_secs(60))
-            .unwrap();
+        age();
         assert!(store.delete_if_older(&key, cutoff).unwrap());
         assert!(!store.exists(&key));
         store.remove_temporary(&temporary).unwrap();
