@@ -30,8 +30,14 @@ pub enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Load the demo directory of Zhengzhou (districts, ~200 enterprises) and a demo user for
-    /// every role. Idempotent. Not for production: the demo passwords are public.
-    SeedDemo,
+    /// every role. Idempotent. Not for production: the demo passwords are public, so a database
+    /// that holds anything else (an enterprise outside the demo directory, a staff account that
+    /// is not a demo login) is refused unless `--force`.
+    SeedDemo {
+        /// Seed even a database that holds data that is not the demo's.
+        #[arg(long)]
+        force: bool,
+    },
     /// Manage accounts from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -181,6 +187,26 @@ pub struct Settings {
     )]
     pub secure_cookies: bool,
 
+    /// Memory the photos being decoded at once may hold, in MiB (a photo's share is known from
+    /// its header before decoding; a photo that cannot get it in time is answered 503).
+    #[arg(
+        long,
+        env = "SAFESNAP_DECODE_BUDGET_MB",
+        default_value_t = crate::photos::budget::DEFAULT_DECODE_BUDGET_MB,
+        global = true
+    )]
+    pub decode_budget_mb: u64,
+
+    /// Uploads (reports with photos, after-photos, imports) whose bodies are read at once; the
+    /// next waits, and is answered 503 if no place frees in time.
+    #[arg(
+        long,
+        env = "SAFESNAP_UPLOADS_AT_ONCE",
+        default_value_t = crate::limits::DEFAULT_UPLOADS_AT_ONCE,
+        global = true
+    )]
+    pub uploads_at_once: usize,
+
     /// Web Push contact for the push services (VAPID `sub`): a `mailto:` or `https:` address.
     #[arg(
         long,
@@ -208,7 +234,8 @@ pub struct Settings {
     )]
     pub push_per_origin: usize,
 
-    /// Accept plain `http://` push endpoints (only for a push service on a trusted network).
+    /// Accept plain `http://` push endpoints and endpoints on private or loopback addresses
+    /// (only for a push service on a trusted network).
     #[arg(
         long,
         env = "SAFESNAP_PUSH_ALLOW_HTTP",
@@ -461,6 +488,10 @@ pub struct Config {
     pub push_allow_http: bool,
     pub alert_sender: String,
     pub alert_sender_name: String,
+    /// The decode budget, in bytes.
+    pub decode_budget: u64,
+    /// Timeouts and the cap on uploads read at once.
+    pub limits: crate::limits::Limits,
 }
 
 impl Config {
@@ -514,10 +545,16 @@ impl Config {
                 subject: s.push_subject.clone(),
                 timeout: std::time::Duration::from_secs(s.push_timeout_secs.max(1)),
                 per_origin: s.push_per_origin.max(1),
+                allow_local: s.push_allow_http,
             },
             push_allow_http: s.push_allow_http,
             alert_sender: s.alert_sender.clone(),
             alert_sender_name: s.alert_sender_name.clone(),
+            decode_budget: s.decode_budget_mb.saturating_mul(1 << 20),
+            limits: crate::limits::Limits {
+                uploads_at_once: s.uploads_at_once.max(1),
+                ..Default::default()
+            },
         })
     }
 
@@ -544,12 +581,15 @@ impl Config {
             heat: CityRules::default(),
             push: crate::push::PushConfig {
                 timeout: std::time::Duration::from_secs(2),
+                allow_local: true,
                 ..Default::default()
             },
             // The tests' push service listens on loopback over plain HTTP.
             push_allow_http: true,
             alert_sender: "safesnap.test".into(),
             alert_sender_name: "郑州市总工会".into(),
+            decode_budget: crate::photos::budget::DEFAULT_DECODE_BUDGET_MB << 20,
+            limits: crate::limits::Limits::default(),
         }
     }
 }
@@ -603,7 +643,7 @@ mod tests {
         assert_eq!(cli.settings.port, 9000, "command line beats the file");
         assert_eq!(cli.settings.data_dir, PathBuf::from("/srv/safesnap"));
         assert_eq!(cli.settings.log_format, LogFormat::Json);
-        assert_eq!(cli.command, Some(Command::SeedDemo));
+        assert_eq!(cli.command, Some(Command::SeedDemo { force: false }));
     }
 
     #[test]

@@ -51,6 +51,10 @@ pub enum AppError {
     BadRequest(Option<String>),
     /// 429 with `Retry-After`.
     RateLimited(Duration),
+    /// 408: the request (its headers or body) did not arrive in time.
+    Timeout,
+    /// 503 with `Retry-After`: the server is at its limit (memory for photos, uploads at once).
+    Busy(Duration),
     /// 500: the cause goes to the log only.
     Internal(Box<dyn StdError + Send + Sync>),
 }
@@ -118,6 +122,8 @@ impl AppError {
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -133,6 +139,8 @@ impl AppError {
             AppError::TooLarge { .. } => "too_large",
             AppError::BadRequest(_) => "bad_request",
             AppError::RateLimited(_) => "rate_limited",
+            AppError::Timeout => "timeout",
+            AppError::Busy(_) => "busy",
             AppError::Internal(_) => "internal",
         }
     }
@@ -155,6 +163,8 @@ impl AppError {
                 t.api_rate_limited(),
                 &[("seconds", &retry_after_secs(*wait))],
             ),
+            AppError::Timeout => t.api_timeout().to_string(),
+            AppError::Busy(wait) => fill(t.api_busy(), &[("seconds", &retry_after_secs(*wait))]),
             AppError::Internal(_) => t.api_internal().to_string(),
         }
     }
@@ -195,9 +205,9 @@ impl AppError {
         res
     }
 
-    /// `Retry-After` on a rate-limited answer, whichever renderer wrote it.
+    /// `Retry-After` on a rate-limited or busy answer, whichever renderer wrote it.
     pub fn set_headers(&self, res: &mut Response) {
-        if let AppError::RateLimited(wait) = self {
+        if let AppError::RateLimited(wait) | AppError::Busy(wait) = self {
             res.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(retry_after_secs(*wait)),

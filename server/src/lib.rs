@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod config;
 pub mod error;
+pub mod limits;
 pub mod photos;
 pub mod push;
 pub mod request;

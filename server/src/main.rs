@@ -37,7 +37,7 @@ fn main() -> ExitCode {
                 );
                 Ok(())
             }
-            Command::SeedDemo => seed_demo(&config).await,
+            Command::SeedDemo { force } => seed_demo(&config, force).await,
             Command::Admin(config::AdminCommand::Create {
                 username,
                 name,
@@ -73,8 +73,17 @@ async fn serve(config: &Config) -> Result<(), StartupError> {
         .map_err(|source| StartupError::Bind { addr, source })
 }
 
-async fn seed_demo(config: &Config) -> Result<(), StartupError> {
+async fn seed_demo(config: &Config, force: bool) -> Result<(), StartupError> {
     let db = startup::open_database(config).await?;
+    if !force {
+        let foreign = seed::not_demo(&db).await.map_err(StartupError::Reference)?;
+        if let Some(what) = foreign {
+            db.close().await;
+            return Err(StartupError::Admin(format!(
+                "this database holds data that is not the demo's ({what}); the demo logins have public passwords, so seed-demo refuses it (pass --force to seed it anyway)"
+            )));
+        }
+    }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

@@ -4,9 +4,9 @@ use crate::{request::lang_of, startup::AppState, store::sessions};
 use app::backend::auth::{self, CurrentUser, SESSION_COOKIE};
 use axum::{
     extract::{Request, State},
-    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    http::{header, HeaderMap, HeaderValue, Method},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 
 /// Loads the session named by the cookie (if valid) and puts a [`CurrentUser`] in the request.
@@ -70,12 +70,11 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
         let (parts, _) = req.into_parts();
         let t = lang_of(&parts).tr();
         tracing::warn!(path = %parts.uri.path(), "refused a cross-site request");
-        return (
-            StatusCode::FORBIDDEN,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            t.auth_cross_site(),
-        )
-            .into_response();
+        // JSON under /api/ (as the document says), a line of text elsewhere.
+        return crate::limits::refuse(
+            &parts,
+            crate::AppError::Forbidden(Some(t.auth_cross_site().to_string())),
+        );
     }
     next.run(req).await
 }

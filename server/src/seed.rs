@@ -330,6 +330,55 @@ pub async fn seed_demo(db: &Db, now_ms: i64) -> Result<SeedCounts, sqlx::Error> 
     counts(db).await
 }
 
+/// The staff logins `seed_demo_users` makes (workers register by phone).
+pub const DEMO_USERNAMES: [&str; 7] = [
+    "admin",
+    "jinshui-admin",
+    "inspector",
+    "inspector-zhongyuan",
+    "mine-supervisor",
+    "officer",
+    "officer-zhongyuan",
+];
+
+/// What the database holds that the demo does not make, in a few words (`None`: nothing, so
+/// seeding it cannot put public demo passwords beside real accounts). Reports are not counted:
+/// the demo is for making them.
+pub async fn not_demo(db: &Db) -> Result<Option<String>, sqlx::Error> {
+    let usernames: Vec<String> = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT username FROM users WHERE username IS NOT NULL ORDER BY username"
+    )
+    .fetch_all(pool)
+    .await)?;
+    let staff: Vec<String> = usernames
+        .into_iter()
+        .filter(|u| !DEMO_USERNAMES.contains(&u.as_str()))
+        .collect();
+    let usccs: Vec<String> = db_run!(db, |pool| sqlx::query_scalar(
+        "SELECT uscc FROM enterprises"
+    )
+    .fetch_all(pool)
+    .await)?;
+    let demo: HashSet<String> = demo_enterprises()
+        .into_iter()
+        .map(|e| e.uscc.as_str().to_string())
+        .collect();
+    let enterprises = usccs.iter().filter(|u| !demo.contains(*u)).count();
+    let mut found = Vec::new();
+    if let Some(first) = staff.first() {
+        found.push(format!(
+            "{} staff account(s) such as `{first}`",
+            staff.len()
+        ));
+    }
+    if enterprises > 0 {
+        found.push(format!(
+            "{enterprises} enterprise(s) outside the demo directory"
+        ));
+    }
+    Ok((!found.is_empty()).then(|| found.join(", ")))
+}
+
 /// The password of every demo user (printed by the run command; demo data only).
 pub const DEMO_PASSWORD: &str = "anquan-2026";
 

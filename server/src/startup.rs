@@ -208,7 +208,11 @@ impl Application {
             photo_dir: config.photo_dir.clone(),
             secret_key: Arc::new(secret_key.clone()),
             store,
-            photos: Pipeline::per_core(),
+            photos: Pipeline::per_core(crate::photos::budget::Budget::new(
+                config.decode_budget,
+                crate::photos::budget::BUDGET_WAIT,
+            )),
+            uploads: crate::limits::Uploads::new(&config.limits),
             limiter: Arc::new(RateLimiter::default()),
             clock,
             vault,
@@ -265,13 +269,8 @@ impl Application {
                 .clone()
                 .spawn(self.state.db.clone(), self.state.clock.clone())
         });
-        let result = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let limits = self.state.uploads.limits.clone();
+        let result = crate::limits::serve(self.listener, self.router, &limits, shutdown).await;
         if let Some(jobs) = jobs {
             jobs.abort();
         }
@@ -344,7 +343,11 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     security::load_user,
-                )),
+                ))
+                .layer(axum::middleware::from_fn({
+                    let uploads = state.uploads.clone();
+                    move |req, next| crate::limits::guard(uploads.clone(), req, next)
+                })),
         )
         .with_state(state)
 }

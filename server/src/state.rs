@@ -27,6 +27,8 @@ pub struct AppState {
     pub secret_key: Arc<Vec<u8>>,
     pub store: Arc<dyn PhotoStore>,
     pub photos: Pipeline,
+    /// The places for large request bodies and the request limits (`crate::limits`).
+    pub uploads: crate::limits::Uploads,
     pub limiter: Arc<RateLimiter>,
     pub clock: SharedClock,
     /// The master keys: open each report's data key (and the accounts' phone numbers).

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+#[path = "cli/bombs.rs"]
+mod bombs;
 #[path = "cli/durability.rs"]
 mod durability;
 
@@ -158,6 +160,15 @@ fn migrate_and_seed_demo_work_on_a_fresh_sqlite_file() {
         "second run changed the counts"
     );
     assert!(data.path().join("safesnap.db").exists());
+    // A database with a real account is not the demo's: refused (nothing seeded), unless forced.
+    let out = run(&["admin", "create", "--username", "liu-real", "--name", "刘"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["seed-demo"]);
+    assert_one_clear_line(&out, "1 staff account(s) such as `liu-real`");
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    let out = run(&["seed-demo", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), first);
 }
 
 #[test]

@@ -747,3 +747,144 @@ async fn an_officer_of_two_enterprises_is_told_until_both_have_acknowledged() {
     .unwrap();
     assert!(states.iter().all(|s| s == "acknowledged"), "{states:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_never_reaches_the_servers_own_network_and_only_officers_subscribe() {
+    use std::sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    };
+    // As in production: no plain HTTP, no local addresses.
+    let data = tempfile::tempdir().unwrap();
+    let mut config = server::config::Config::local(data.path(), None, &safesnap_tests::site_root());
+    config.push_allow_http = false;
+    config.push.allow_local = false;
+    let app = safesnap_tests::spawn_with(config, Engine::Sqlite, data, None).await;
+    let people = app.people().await;
+    // Something on this machine that a push must never reach; it counts connections.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let reached = Arc::new(AtomicUsize::new(0));
+    let counter = reached.clone();
+    tokio::spawn(async move {
+        while listener.accept().await.is_ok() {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let keys = PushService::start().subscribe("ok").await["keys"].clone();
+    let sub = |endpoint: &str| serde_json::json!({ "endpoint": endpoint, "keys": keys });
+
+    // Refused at subscription, however the address is spelled.
+    let officer = app.signed_in("officer").await;
+    for endpoint in [
+        format!("https://127.1:{port}/a"),
+        format!("https://0x7f.0.0.1:{port}/a"),
+        format!("https://2130706433:{port}/a"),
+        format!("https://[::ffff:127.0.0.1]:{port}/a"),
+        format!("https://vm:{port}/a"),
+        format!("https://localhost:{port}/a"),
+        "https://169.254.169.254/latest/meta-data".to_string(),
+        "https://100.64.1.1/a".to_string(),
+        format!("http://127.0.0.1:{port}/a"),
+    ] {
+        let (status, body) =
+            post_json(&officer, "/api/v1/push/subscriptions", &sub(&endpoint)).await;
+        assert_eq!(status, 422, "{endpoint}: {body}");
+        assert_eq!(body["fields"][0]["field"], "endpoint", "{endpoint}: {body}");
+    }
+    // Only a role that is pushed to subscribes (and the account page offers it only to them).
+    for login in ["inspector", "admin", "13800138000"] {
+        let who = app.signed_in(login).await;
+        let (status, _) = post_json(
+            &who,
+            "/api/v1/push/subscriptions",
+            &sub("https://push.example.com/x"),
+        )
+        .await;
+        assert_eq!(status, 403, "{login} subscribed");
+        assert_eq!(
+            who.post("/me/push/test", &[]).await.status(),
+            403,
+            "{login}"
+        );
+        let (_, page) = who.text("/me").await;
+        assert!(
+            !page.contains("手机通知"),
+            "{login} is offered push: {page}"
+        );
+    }
+    let (_, page) = officer.text("/me").await;
+    assert!(page.contains("手机通知"), "{page}");
+
+    // A subscription already stored (before these rules, or by hand) is checked when the worker
+    // connects: names through a resolver that drops every address that is not public, addresses
+    // as written.
+    let officer_id = people.id("officer");
+    let k = |f: &str| keys[f].as_str().unwrap().to_string();
+    for endpoint in [
+        format!("https://vm:{port}/by-name"),
+        format!("https://runsc:{port}/by-name"),
+        format!("https://127.1:{port}/by-address"),
+        format!("https://[::ffff:7f00:1]:{port}/by-address"),
+    ] {
+        server::store::push::subscribe(
+            &app.db,
+            officer_id,
+            &endpoint,
+            &k("p256dh"),
+            &k("auth"),
+            "test",
+            app.now(),
+        )
+        .await
+        .unwrap();
+    }
+    officer.act("/me/push/test", &[]).await;
+    let run = app
+        .state
+        .pusher
+        .run_once(&app.state.db, &app.state.clock)
+        .await
+        .unwrap();
+    assert_eq!((run.sent, run.failed, run.retried), (0, 4, 0), "{run:?}");
+    assert_eq!(
+        reached.load(Ordering::SeqCst),
+        0,
+        "a push reached 127.0.0.1:{port}"
+    );
+    let reasons: Vec<String> = delivery_states(&app)
+        .await
+        .into_iter()
+        .map(|(state, _, error)| format!("{state}: {}", error.unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        reasons
+            .iter()
+            .filter(|r| r.contains("no public address"))
+            .count(),
+        2,
+        "{reasons:?}"
+    );
+    assert_eq!(
+        reasons
+            .iter()
+            .filter(|r| r.contains("endpoint refused"))
+            .count(),
+        2,
+        "{reasons:?}"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM push_subscriptions").await,
+        2,
+        "an address that is not public is removed; a name may point elsewhere later"
+    );
+
+    // The test button is rate limited per account: 5 in 10 minutes (one used above).
+    for _ in 0..4 {
+        officer.act("/me/push/test", &[]).await;
+    }
+    let res = officer.post("/me/push/test", &[]).await;
+    assert_eq!(res.status(), 429);
+    let text = visible_text(&res.text().await.unwrap());
+    assert!(text.contains("操作太频繁"), "{text}");
+}

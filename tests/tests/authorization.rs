@@ -58,7 +58,7 @@ fn table() -> BTreeMap<&'static str, &'static str> {
         ("GET /api/v1/alerts", EVERYONE),
         ("GET /api/v1/alerts/{file}", EVERYONE),
         ("GET /api/v1/push/key", EVERYONE),
-        ("POST /api/v1/push/subscriptions", SIGNED_IN),
+        ("POST /api/v1/push/subscriptions", OFFICERS),
         ("DELETE /api/v1/push/subscriptions", SIGNED_IN),
         // Forms and files
         ("GET /lang/{tag}", EVERYONE),
@@ -77,7 +77,7 @@ fn table() -> BTreeMap<&'static str, &'static str> {
         ("POST /alerts/{id}/update", ADMINS),
         ("POST /alerts/{id}/cancel", ADMINS),
         ("POST /alerts/{id}/ack", "O"),
-        ("POST /me/push/test", SIGNED_IN),
+        ("POST /me/push/test", OFFICERS),
         ("POST /me/push/{id}/remove", SIGNED_IN),
         ("POST /r/{code}/confirm", EVERYONE),
         ("POST /r/{code}/dispute", EVERYONE),

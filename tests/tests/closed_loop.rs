@@ -428,3 +428,138 @@ async fn two_servers_run_the_jobs_and_each_item_is_handled_exactly_once_sqlite()
 async fn two_servers_run_the_jobs_and_each_item_is_handled_exactly_once_postgres() {
     two_workers(Engine::Postgres).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extensions_only_while_the_fix_is_awaited_and_triage_attaches_only_what_it_covers() {
+    let app = spawn_app_at_start(Engine::Sqlite).await.unwrap();
+    let people = app.people().await;
+    let inspector = app.signed_in("inspector").await;
+    let officer = app.signed_in("officer").await;
+    let until = date_of(app.now() + 12 * DAY);
+    let wrong_state = |text: &str| text.contains("不能进行这个操作");
+
+    // The fix is already submitted: no request, no decision.
+    let done = app.file(people.officer_enterprise, false).await;
+    up_to_notice(&app, &inspector, &done).await;
+    let page = format!("/enterprise/reports/{}", done.id);
+    officer.act(&format!("{page}/acknowledge"), &[]).await;
+    assert_eq!(
+        officer
+            .post_multipart(
+                &format!("{page}/rectification"),
+                rectification("已加装防护栏")
+            )
+            .await
+            .status(),
+        303
+    );
+    let late = officer
+        .post(
+            &format!("{page}/extension"),
+            &[("until", &until), ("reason", "材料未到")],
+        )
+        .await;
+    assert_eq!(late.status(), 409);
+    let text = safesnap_tests::people::visible_text(&late.text().await.unwrap());
+    assert!(wrong_state(&text), "{text}");
+
+    // Asked in time, but the fix came before the decision: the decision is refused, the
+    // deadline stays.
+    let asked = app.file(people.officer_enterprise, false).await;
+    up_to_notice(&app, &inspector, &asked).await;
+    let page = format!("/enterprise/reports/{}", asked.id);
+    officer
+        .act(
+            &format!("{page}/extension"),
+            &[("until", &until), ("reason", "材料未到")],
+        )
+        .await;
+    let due = union_view(&inspector, &asked).await["fix_due_at"]
+        .as_i64()
+        .unwrap();
+    officer.act(&format!("{page}/acknowledge"), &[]).await;
+    assert_eq!(
+        officer
+            .post_multipart(
+                &format!("{page}/rectification"),
+                rectification("已加装防护栏")
+            )
+            .await
+            .status(),
+        303
+    );
+    let decide = inspector
+        .post(
+            &format!("/union/reports/{}/extension", asked.id),
+            &[("decision", "grant")],
+        )
+        .await;
+    assert_eq!(decide.status(), 409);
+    let text = safesnap_tests::people::visible_text(&decide.text().await.unwrap());
+    assert!(wrong_state(&text), "{text}");
+    assert_eq!(
+        union_view(&inspector, &asked).await["fix_due_at"]
+            .as_i64()
+            .unwrap(),
+        due
+    );
+
+    // A report made without knowing the enterprise, in 金水区: its district's admin may attach
+    // a 金水区 enterprise, not a 中原区 one; the city admin may attach any.
+    let db = &app.db;
+    let uscc = |id: uuid::Uuid| async move {
+        app::db_run!(db, |pool| sqlx::query_scalar::<_, String>(
+            "SELECT uscc FROM enterprises WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_one(pool)
+        .await)
+        .unwrap()
+    };
+    let (here, elsewhere) = (
+        uscc(people.officer_enterprise).await,
+        uscc(people.other_enterprise).await,
+    );
+    let unknown = || {
+        safesnap_tests::submit::Report::about(people.officer_enterprise)
+            .without("enterprise_id")
+            .set("no_enterprise", "on")
+            .set("district", "410105")
+            .set("address", "金水区花园路工地")
+            .photo(camera_jpeg(640, 480, 1))
+    };
+    let district_admin = app.signed_in("jinshui-admin").await;
+    let first = app.file_report(&unknown()).await;
+    let refused = district_admin
+        .post(
+            &format!("/union/reports/{}/grade", first.id),
+            &[("grade", "ordinary"), ("enterprise", elsewhere.as_str())],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let text = safesnap_tests::people::visible_text(&refused.text().await.unwrap());
+    assert!(text.contains("不在本报告所在区县"), "{text}");
+    assert_eq!(
+        state_of(&district_admin, &first).await,
+        "submitted",
+        "nothing half-done"
+    );
+    district_admin
+        .act(
+            &format!("/union/reports/{}/grade", first.id),
+            &[("grade", "ordinary"), ("enterprise", here.as_str())],
+        )
+        .await;
+    assert_eq!(
+        union_view(&district_admin, &first).await["enterprise_id"],
+        people.officer_enterprise.to_string()
+    );
+    let second = app.file_report(&unknown()).await;
+    let city = app.signed_in("admin").await;
+    city.act(
+        &format!("/union/reports/{}/grade", second.id),
+        &[("grade", "ordinary"), ("enterprise", elsewhere.as_str())],
+    )
+    .await;
+    assert_eq!(state_of(&city, &second).await, "triaged");
+}

@@ -5,6 +5,7 @@
 mod accessibility;
 mod accounts;
 mod alerts;
+mod api_fuzz;
 mod at_rest;
 mod authorization;
 mod browser;
@@ -17,6 +18,7 @@ mod directory;
 mod harness;
 mod health;
 mod lighthouse;
+mod limits;
 mod queue;
 mod reports;
 mod routing;

@@ -41,6 +41,10 @@ pub const SUBMIT_PER_DEVICE: Quota = Quota::new(10, 3600);
 /// Enterprise searches from one address.
 pub const SEARCHES_PER_ADDRESS: Quota = Quota::new(300, 600);
 
+/// Test notifications one user sends themselves (each is a request to every device's push
+/// service, which throttles the server's key, not the user).
+pub const TEST_PUSHES_PER_USER: Quota = Quota::new(5, 600);
+
 /// Which limit a key is counted against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Limit {
@@ -50,6 +54,7 @@ pub enum Limit {
     Search,
     Login,
     SubmitDevice,
+    TestPush,
 }
 
 impl Limit {
@@ -61,6 +66,7 @@ impl Limit {
             Limit::Search => SEARCHES_PER_ADDRESS,
             Limit::Login => LOGINS_PER_ADDRESS,
             Limit::SubmitDevice => SUBMIT_PER_DEVICE,
+            Limit::TestPush => TEST_PUSHES_PER_USER,
         }
     }
 }

@@ -52,6 +52,12 @@ impl Role {
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// Whether anything is pushed to this role's devices (today: heat alerts to the enterprises'
+    /// officers). Only these roles may subscribe a device or send themselves a test push.
+    pub fn receives_push(self) -> bool {
+        matches!(self, Role::EnterpriseOfficer)
+    }
 }
 
 /// A signed-in user with their roles and the scope of each.
@@ -268,6 +274,8 @@ pub enum Action {
     ReadAlerts,
     // A signed-in user, on themselves
     ManageOwnAccount,
+    /// Subscribing a device to Web Push, sending oneself a test push.
+    ReceivePush,
     // Reports, union side
     ViewReport,
     ViewPhotos,
@@ -342,6 +350,31 @@ pub fn union_scope_includes(a: &Actor, r: &ReportFacts) -> bool {
         && r.enterprise.is_some_and(|e| a.mines.contains(&e))
 }
 
+/// Whether a triager may attach an enterprise to a report made without one: one in the report's
+/// district, or one whose report would still be in the triager's own scope (an inspector who
+/// covers the enterprise's district and industry, its district's admin, its mine's supervisor).
+pub fn may_attach_enterprise(
+    a: &Actor,
+    r: &ReportFacts,
+    id: Uuid,
+    district: &str,
+    industry: &str,
+    is_coal_mine: bool,
+) -> bool {
+    district == r.district
+        || union_scope_includes(
+            a,
+            &ReportFacts {
+                district: district.to_string(),
+                industry: Some(industry.to_string()),
+                enterprise: Some(id),
+                is_coal_mine,
+                assignee: None,
+                state: r.state,
+            },
+        )
+}
+
 fn officer_of(a: &Actor, enterprise: Option<Uuid>) -> bool {
     a.has(Role::EnterpriseOfficer) && enterprise.is_some_and(|e| a.enterprises.contains(&e))
 }
@@ -361,6 +394,7 @@ pub fn decide(actor: Option<&Actor>, action: Action, object: &Object<'_>) -> Dec
     };
     match (action, object) {
         (ManageOwnAccount, _) => Decision::Allow,
+        (ReceivePush, _) => allow_if(a.roles.iter().any(|r| r.receives_push())),
 
         (
             ViewReport | ViewPhotos | ViewEvidence | Triage | Reassign | SendNotice
@@ -520,6 +554,76 @@ mod tests {
         let mut a = actor(&[Role::UnionAdmin]);
         a.admin_of = Some(district.map(String::from));
         a
+    }
+
+    #[test]
+    fn a_triager_attaches_only_an_enterprise_they_may_follow() {
+        let r = report(ReportState::Submitted);
+        let jinshui = inspector("410105", "construction");
+        // In the report's district: always.
+        assert!(may_attach_enterprise(
+            &jinshui,
+            &r,
+            id(7),
+            "410105",
+            "manufacturing",
+            false
+        ));
+        // Elsewhere: only what the triager covers there.
+        assert!(!may_attach_enterprise(
+            &jinshui,
+            &r,
+            id(7),
+            "410102",
+            "construction",
+            false
+        ));
+        let mut both = jinshui.clone();
+        both.coverage
+            .insert(("410102".into(), "construction".into()));
+        assert!(may_attach_enterprise(
+            &both,
+            &r,
+            id(7),
+            "410102",
+            "construction",
+            false
+        ));
+        assert!(may_attach_enterprise(
+            &admin(None),
+            &r,
+            id(7),
+            "410102",
+            "construction",
+            false
+        ));
+        assert!(!may_attach_enterprise(
+            &admin(Some("410105")),
+            &r,
+            id(7),
+            "410102",
+            "mining",
+            false
+        ));
+    }
+
+    #[test]
+    fn only_roles_that_are_pushed_to_may_subscribe() {
+        assert!(decide(Some(&officer(id(100))), Action::ReceivePush, &Object::None).allowed());
+        for a in [
+            actor(&[Role::Worker]),
+            inspector("410105", "construction"),
+            admin(None),
+        ] {
+            assert_eq!(
+                decide(Some(&a), Action::ReceivePush, &Object::None),
+                Decision::Deny
+            );
+        }
+        assert_eq!(
+            decide(None, Action::ReceivePush, &Object::None),
+            Decision::SignIn
+        );
     }
 
     #[test]

@@ -89,6 +89,12 @@ pub enum ReportState {
 }
 
 impl ReportState {
+    /// Whether the enterprise's rectification is still awaited: the only states in which it may
+    /// ask for more time and the union may decide on that request.
+    pub fn awaits_rectification(self) -> bool {
+        matches!(self, ReportState::NoticeSent | ReportState::Acknowledged)
+    }
+
     pub const ALL: [ReportState; 9] = [
         ReportState::Submitted,
         ReportState::Triaged,

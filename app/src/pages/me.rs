@@ -210,7 +210,7 @@ fn account_view(me: AccountPage, lang: Lang) -> impl IntoView {
             </section>
         })}
 
-        {a.grants.roles.iter().any(|r| *r != Role::Worker).then(|| push_section(&me.devices, lang))}
+        {a.grants.roles.iter().any(|r| r.receives_push()).then(|| push_section(&me.devices, lang))}
 
         <section class="card" aria-labelledby="my-sessions">
             <h2 id="my-sessions">{t.account_sessions()}</h2>

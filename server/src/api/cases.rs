@@ -71,17 +71,18 @@ pub async fn union_queue(
 }
 
 /// `GET /api/v1/reports/{id}`: the union's view of one report (never the reporter's identity).
-pub async fn union_report(asking: Asking, Path(id): Path<Uuid>) -> Response {
-    one_report(asking, id, async |s: &AppState, actor, id, lang, now| {
+pub async fn union_report(asking: Asking, Path(id): Path<String>) -> Response {
+    one_report(asking, &id, async |s: &AppState, actor, id, lang, now| {
         queries::union_report(&s.db, &s.vault, actor, id, lang, now).await
     })
     .await
 }
 
-/// One report read by `load` (its page's loader, which asks the policy), answered as JSON.
+/// One report read by `load` (its page's loader, which asks the policy), answered as JSON. An
+/// id that is not a UUID names no report: 404, as for any unknown one.
 async fn one_report<T: Serialize>(
     asking: Asking,
-    id: Uuid,
+    id: &str,
     load: impl AsyncFnOnce(&AppState, Option<&Actor>, Uuid, Lang, i64) -> Result<Access<T>, sqlx::Error>,
 ) -> Response {
     let Asking {
@@ -90,6 +91,9 @@ async fn one_report<T: Serialize>(
         lang,
         ..
     } = asking;
+    let Ok(id) = Uuid::parse_str(id) else {
+        return AppError::NotFound(None).json(lang);
+    };
     let now = state.clock.now_ms();
     answer(
         load(&state, current.actor.as_ref(), id, lang, now).await,
@@ -135,8 +139,8 @@ pub async fn enterprise_queue(
 }
 
 /// `GET /api/v1/enterprise/reports/{id}`.
-pub async fn enterprise_report(asking: Asking, Path(id): Path<Uuid>) -> Response {
-    one_report(asking, id, async |s: &AppState, actor, id, lang, now| {
+pub async fn enterprise_report(asking: Asking, Path(id): Path<String>) -> Response {
+    one_report(asking, &id, async |s: &AppState, actor, id, lang, now| {
         queries::enterprise_report(&s.db, actor, id, lang, now).await
     })
     .await

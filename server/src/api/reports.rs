@@ -14,7 +14,7 @@ use app::{
     i18n::{fill, Lang},
 };
 use axum::{
-    extract::{multipart::Field, Multipart, State},
+    extract::{multipart::Field, FromRequest, Multipart, Request, State},
     http::StatusCode,
     response::{IntoResponse, Response},
     Json,
@@ -55,11 +55,15 @@ pub async fn create(
     RequestLang(lang): RequestLang,
     ClientAddr(addr): ClientAddr,
     device: Device,
-    multipart: Multipart,
+    req: Request,
 ) -> Response {
     if let Err(wait) = check_submit_limits(&state, &addr, &device) {
         return AppError::RateLimited(wait).json(lang);
     }
+    // Not a multipart body (or no boundary): the document's JSON error, not axum's text.
+    let Ok(multipart) = Multipart::from_request(req, &state).await else {
+        return AppError::BadRequest(Some(lang.tr().api_bad_upload().to_string())).json(lang);
+    };
     let submission = match read(multipart, lang, Via::App).await {
         Ok(s) => s,
         Err(e) => return e.json(lang),

@@ -15,6 +15,9 @@ use app::{
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// How long a phone is asked to wait before sending again when the decode budget is full.
+pub const BUSY_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Photos ready to be written as rows (their files stored; if the rows are not written after
 /// all, the photo sweep removes the files no row names).
 #[derive(Debug)]
@@ -42,6 +45,17 @@ pub fn photo_message(lang: Lang, n: usize, e: &PhotoError) -> String {
             ],
         ),
         PhotoError::Corrupt(_) => fill(t.api_photo_corrupt(), &[("n", &n)]),
+        PhotoError::TooManyScans(scans) => fill(
+            t.api_photo_too_many_scans(),
+            &[
+                ("n", &n),
+                ("scans", scans),
+                ("max", &super::header::MAX_JPEG_SCANS),
+            ],
+        ),
+        PhotoError::TooCostly { .. } => fill(t.api_photo_too_costly(), &[("n", &n)]),
+        // Not the photo's fault: the request is answered 503 (see `intake`).
+        PhotoError::Busy => fill(t.api_busy(), &[("seconds", &BUSY_RETRY.as_secs())]),
     }
 }
 
@@ -55,15 +69,43 @@ pub async fn intake(
     metas: &[PhotoMeta],
     lang: Lang,
 ) -> Result<Intake, AppError> {
-    let jobs = photos.into_iter().map(|bytes| {
+    // Headers first, every photo (off the async threads: the JPEG marker walk reads the whole
+    // file): a request with one refused photo decodes none.
+    let (photos, costs) = tokio::task::spawn_blocking(move || {
+        let costs: Vec<_> = photos.iter().map(|b| super::cost_of(b)).collect();
+        (photos, costs)
+    })
+    .await
+    .map_err(AppError::internal)?;
+    let mut refused = Vec::new();
+    let mut known = Vec::new();
+    for (i, cost) in costs.into_iter().enumerate() {
+        match cost {
+            Ok(cost) => known.push(cost),
+            Err(e) => {
+                tracing::info!(photo = i + 1, error = %e, "photo refused");
+                refused.push(FieldError::new("photos", photo_message(lang, i + 1, &e)));
+            }
+        }
+    }
+    if !refused.is_empty() {
+        return Err(AppError::invalid(refused));
+    }
+    let jobs = photos.into_iter().zip(known).map(|(bytes, cost)| {
         let pipeline = state.photos.clone();
         let bytes = Arc::new(bytes);
         async move {
-            let result = pipeline.process(bytes.clone()).await;
+            let result = pipeline.process_known(bytes.clone(), cost).await;
             (bytes, result)
         }
     });
     let results = futures::future::join_all(jobs).await;
+    if results
+        .iter()
+        .any(|(_, r)| matches!(r, Err(PhotoError::Busy)))
+    {
+        return Err(AppError::Busy(BUSY_RETRY));
+    }
     let mut processed: Vec<(Arc<Vec<u8>>, Processed)> = Vec::new();
     let mut errors = Vec::new();
     for (i, (bytes, result)) in results.into_iter().enumerate() {

@@ -8,6 +8,8 @@
 //! is most of the speed; PNG and WebP go through `image`. The EXIF orientation is applied after
 //! resizing (fewer pixels to move). CPU work runs on blocking threads, bounded by a semaphore.
 
+pub mod budget;
+pub mod header;
 pub mod intake;
 pub mod mask;
 pub mod store;
@@ -100,6 +102,13 @@ pub enum PhotoError {
     TooManyPixels { width: u32, height: u32 },
     #[error("damaged or incomplete image: {0}")]
     Corrupt(String),
+    #[error("progressive JPEG with {0} scans")]
+    TooManyScans(usize),
+    #[error("decoding would need {bytes} bytes, more than the whole decode budget")]
+    TooCostly { bytes: u64 },
+    /// The decode budget stayed full for the whole wait: a 503, sent again later.
+    #[error("decode budget busy")]
+    Busy,
 }
 
 /// One finished photo: the derivatives to store and the evidence behind them.
@@ -125,11 +134,25 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 const TOLERATED_JPEG_WARNINGS: &[&str] =
     &["extraneous bytes before marker", "Invalid SOS parameters"];
 
-/// Runs the whole pipeline on one photo (CPU-bound: call it on a blocking thread).
-pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
+/// What decoding `bytes` will hold in memory, or why they are refused before decoding.
+pub fn cost_of(bytes: &[u8]) -> Result<header::Cost, PhotoError> {
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(PhotoError::TooLarge(bytes.len()));
     }
+    header::decode_cost(bytes, |w, h| {
+        let f = jpeg_scale(w, h, DISPLAY_MAX);
+        (f.scale(w as usize) as u32, f.scale(h as usize) as u32)
+    })
+}
+
+/// Runs the whole pipeline on one photo (CPU-bound: call it on a blocking thread).
+pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
+    cost_of(bytes)?;
+    process_checked(bytes)
+}
+
+/// [`process`] once [`cost_of`] has accepted the bytes.
+fn process_checked(bytes: &[u8]) -> Result<Processed, PhotoError> {
     let format = Sniffed::of(bytes);
     let exif = Exif::read(bytes);
     let orientation = exif.orientation.unwrap_or(1);
@@ -203,6 +226,18 @@ pub fn fit(w: u32, h: u32, max: u32) -> (u32, u32) {
 
 type Decoded = (Vec<u8>, u32, u32, (u32, u32));
 
+/// The smallest DCT scale whose long side still reaches `target`.
+fn jpeg_scale(w: u32, h: u32, target: u32) -> ScalingFactor {
+    let long = w.max(h) as usize;
+    let mut factors = Decompressor::supported_scaling_factors();
+    factors.retain(|f| f.num() <= f.denom());
+    factors.sort_by(|a, b| (a.num() * b.denom()).cmp(&(b.num() * a.denom())));
+    factors
+        .into_iter()
+        .find(|f| f.scale(long) >= target as usize)
+        .unwrap_or(ScalingFactor::ONE)
+}
+
 /// Decodes at the smallest DCT scale whose long side still reaches `target`.
 fn decode_jpeg(bytes: &[u8], target: u32) -> Result<Decoded, PhotoError> {
     let corrupt = |e: turbojpeg::Error| PhotoError::Corrupt(e.to_string());
@@ -210,14 +245,10 @@ fn decode_jpeg(bytes: &[u8], target: u32) -> Result<Decoded, PhotoError> {
     let header = d.read_header(bytes).map_err(|_| PhotoError::NotAnImage)?;
     let (w, h) = (header.width as u32, header.height as u32);
     check_dimensions(w, h)?;
-    let long = w.max(h) as usize;
-    let mut factors = Decompressor::supported_scaling_factors();
-    factors.retain(|f| f.num() <= f.denom());
-    factors.sort_by(|a, b| (a.num() * b.denom()).cmp(&(b.num() * a.denom())));
-    let factor = factors
-        .into_iter()
-        .find(|f| f.scale(long) >= target as usize)
-        .unwrap_or(ScalingFactor::ONE);
+    // The marker walk refused more scans already; libjpeg-turbo's own limit is the backstop.
+    d.set_scan_limit(header::MAX_JPEG_SCANS as u32)
+        .map_err(corrupt)?;
+    let factor = jpeg_scale(w, h, target);
     d.set_scaling_factor(factor).map_err(corrupt)?;
     let scaled = header.scaled(factor);
     let mut image = TjImage {
@@ -324,35 +355,55 @@ fn encode(rgb: &[u8], w: u32, h: u32, quality: i32) -> Result<Vec<u8>, PhotoErro
     .map_err(err)
 }
 
-/// Runs [`process`] on blocking threads, at most `permits` at a time.
+/// Runs [`process`] on blocking threads, at most `permits` at a time, each photo within its
+/// share of the decode [`budget::Budget`].
 #[derive(Clone, Debug)]
 pub struct Pipeline {
     permits: Arc<Semaphore>,
+    budget: budget::Budget,
 }
 
 impl Pipeline {
-    /// One permit per core by default: the work is CPU-bound.
-    pub fn new(permits: usize) -> Pipeline {
+    /// `permits` photos decoded at once (one per core by default: the work is CPU-bound).
+    pub fn new(permits: usize, budget: budget::Budget) -> Pipeline {
         Pipeline {
             permits: Arc::new(Semaphore::new(permits.max(1))),
+            budget,
         }
     }
 
-    pub fn per_core() -> Pipeline {
+    pub fn per_core(budget: budget::Budget) -> Pipeline {
         Pipeline::new(
             std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(2),
+            budget,
         )
     }
 
+    pub fn budget(&self) -> &budget::Budget {
+        &self.budget
+    }
+
     pub async fn process(&self, bytes: Arc<Vec<u8>>) -> Result<Processed, PhotoError> {
+        let cost = cost_of(&bytes)?;
+        self.process_known(bytes, cost).await
+    }
+
+    /// [`Pipeline::process`] for bytes whose [`cost_of`] is known.
+    pub async fn process_known(
+        &self,
+        bytes: Arc<Vec<u8>>,
+        cost: header::Cost,
+    ) -> Result<Processed, PhotoError> {
+        // Memory first, then a core: a photo holding a core never waits for memory.
+        let _share = self.budget.reserve(cost.bytes).await?;
         let _permit = self
             .permits
             .acquire()
             .await
             .map_err(|_| PhotoError::Corrupt("shutting down".into()))?;
-        tokio::task::spawn_blocking(move || process(&bytes))
+        tokio::task::spawn_blocking(move || process_checked(&bytes))
             .await
             .unwrap_or_else(|e| Err(PhotoError::Corrupt(format!("pipeline task failed: {e}"))))
     }

@@ -15,7 +15,8 @@
 //!
 //! The rows themselves — the claim and the outcomes — are written by [`crate::store::push`].
 
-use super::{ece, vapid::VapidKey};
+use super::{address, ece, vapid::VapidKey};
+use crate::actions::alerts::MAX_ENDPOINT_CHARS;
 use crate::store::push::{self as store, Claimed};
 use app::backend::{alerts::origin_of, clock::SharedClock, Db};
 use std::{
@@ -53,6 +54,9 @@ pub struct PushConfig {
     pub timeout: Duration,
     /// Requests in flight at once per push service origin.
     pub per_origin: usize,
+    /// Push to `http://` and to addresses on the server's own network too (a push service on a
+    /// trusted network; the tests' one on loopback). Off: see [`super::address`].
+    pub allow_local: bool,
 }
 
 impl Default for PushConfig {
@@ -61,6 +65,7 @@ impl Default for PushConfig {
             subject: "mailto:push@safesnap.invalid".into(),
             timeout: Duration::from_secs(10),
             per_origin: 64,
+            allow_local: false,
         }
     }
 }
@@ -145,13 +150,17 @@ impl Pusher {
         .map_err(|e| format!("VAPID key: {e}"))?;
         let bytes = hex::decode(stored.trim()).map_err(|e| format!("VAPID key: {e}"))?;
         let key = VapidKey::from_secret_bytes(&bytes).map_err(|e| format!("VAPID key: {e}"))?;
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
             .pool_max_idle_per_host(config.per_origin)
             .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
+            // No proxy from the environment: the address checked is the one connected to.
+            .no_proxy();
+        if !config.allow_local {
+            client = client.dns_resolver(Arc::new(address::PublicOnly));
+        }
+        let client = client.build().map_err(|e| format!("HTTP client: {e}"))?;
         Ok(Pusher {
             key,
             config,
@@ -253,6 +262,13 @@ impl Pusher {
             return Outcome::Failed("subscription removed".into());
         };
         let endpoint = &device.endpoint;
+        // Checked again here: a row written before the rules (or by hand) is not trusted, and an
+        // address in the URL never reaches the resolver.
+        if let Err(refused) =
+            address::connectable(endpoint, MAX_ENDPOINT_CHARS, self.config.allow_local)
+        {
+            return Outcome::Gone(format!("endpoint refused: {refused:?}, removed"));
+        }
         let keys = match ece::ClientKeys::parse(&device.p256dh, &device.auth) {
             Ok(k) => k,
             Err(e) => return Outcome::Gone(format!("bad subscription keys: {e}")),
@@ -297,6 +313,9 @@ impl Pusher {
                 after: backoff(d.claimed.attempts),
                 reason: "timeout".into(),
             },
+            Err(e) if address::refused_by_resolver(&e) => {
+                Outcome::Failed("the endpoint's host has no public address".into())
+            }
             Err(e) => Outcome::Retry {
                 after: backoff(d.claimed.attempts),
                 // Without the URL: an endpoint is the device's secret, not for the admin's table.

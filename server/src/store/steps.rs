@@ -497,6 +497,18 @@ pub async fn record(
             tx.rollback().await?;
             return Ok(None);
         }
+        // Asking for more time, and deciding on it, only while the rectification is awaited.
+        if matches!(
+            step.extra,
+            Extra::ExtensionRequest { .. } | Extra::ExtensionDecision { .. }
+        ) && !current.awaits_rectification()
+        {
+            return Err(AppError::conflict(crate::i18n_fill(
+                t.action_wrong_state(),
+                current,
+                lang,
+            )));
+        }
         let to = match step.change {
             Change::To(event) => {
                 transition(current, event, step.by.party()).map_err(|r| match r {

@@ -52,8 +52,14 @@ fn photo(seed: u64) -> Vec<u8> {
         .to_vec()
 }
 
-fn start(data: &Path, db_url: &str, port: u16) -> Child {
+pub(crate) fn start(data: &Path, db_url: &str, port: u16) -> Child {
+    start_with(data, db_url, port, &[])
+}
+
+/// The server binary on `port` with its data in `data`, and `env` set.
+pub(crate) fn start_with(data: &Path, db_url: &str, port: u16, env: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_server"))
+        .envs(env.iter().copied())
         .env("SAFESNAP_DATA_DIR", data)
         .env("DATABASE_URL", db_url)
         .env("SAFESNAP_PORT", port.to_string())
@@ -75,31 +81,38 @@ struct Sent {
     code: String,
 }
 
-async fn kill_under_load(db_url: String) {
-    let data = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
+/// A free port on loopback.
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
+        .port()
+}
+
+/// Waits until `base` answers `/healthz`.
+pub(crate) async fn wait_up(base: &str) {
     let up = reqwest::Client::new();
-    let wait_up = || async {
-        for _ in 0..400 {
-            if up
-                .get(format!("{base}/healthz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
+    for _ in 0..400 {
+        if up
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
         }
-        panic!("the server did not come up");
-    };
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the server did not come up");
+}
+
+async fn kill_under_load(db_url: String) {
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
     let mut server = start(data.path(), &db_url, port);
-    wait_up().await;
+    wait_up(&base).await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let attempts = Arc::new(AtomicU32::new(0));
@@ -198,7 +211,7 @@ async fn kill_under_load(db_url: String) {
         server.wait().unwrap();
         kills += 1;
         server = start(data.path(), &db_url, port);
-        wait_up().await;
+        wait_up(&base).await;
     }
     stop.store(true, Ordering::Relaxed);
     for c in clients {

@@ -528,6 +528,15 @@ mod tests {
             pass.parse(Lang::ZhCn).unwrap(),
             Verdict::Pass { note: None }
         );
+        for result in ["pass", "fail"] {
+            let long = VerifyForm {
+                result: some(result),
+                note: Some("字".repeat(MAX_NOTE_CHARS + 1)),
+            };
+            let errors = long.parse(Lang::ZhCn).unwrap_err();
+            assert_eq!(errors[0].field, "note", "{result}");
+            assert!(errors[0].message.contains("500"), "{}", errors[0].message);
+        }
     }
 
     #[test]

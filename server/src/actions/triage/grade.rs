@@ -1,5 +1,6 @@
 //! `grade`: the inspector grades the hazard; a report made without knowing the enterprise gets
-//! it now (the notice needs one). The reporter's linked accounts are told.
+//! it now (the notice needs one): one in the report's district, or elsewhere only one the
+//! triager covers. The reporter's linked accounts are told.
 
 use crate::{
     actions::{authorize, rec, Caller},
@@ -11,7 +12,8 @@ use app::{
     backend::directory,
     domain::{
         forms::union::{labelled, GradeForm},
-        policy::Action,
+        policy::{may_attach_enterprise, Action},
+        report::FieldError,
         workflow::{Event, Grade, Party},
     },
 };
@@ -24,7 +26,7 @@ pub async fn grade(
     report: Uuid,
     form: GradeForm,
 ) -> Result<(), AppError> {
-    authorize(&state.db, who.actor, Action::Triage, report).await?;
+    let facts = authorize(&state.db, who.actor, Action::Triage, report).await?;
     let (valid, mut errors) = match form.parse(who.lang) {
         Ok(v) => (Some(v), Vec::new()),
         Err(e) => (None, e),
@@ -32,6 +34,24 @@ pub async fn grade(
     let mut enterprise = None;
     if let Some(typed) = app::domain::forms::text(&form.enterprise) {
         match directory::resolve(&state.db, &typed).await?.one(who.lang) {
+            // An enterprise elsewhere only when the triager would follow its report there.
+            Ok(e)
+                if !who.actor.is_some_and(|a| {
+                    may_attach_enterprise(
+                        a,
+                        &facts,
+                        e.id,
+                        &e.district_code,
+                        &e.industry_code,
+                        e.is_coal_mine,
+                    )
+                }) =>
+            {
+                errors.push(FieldError::new(
+                    "enterprise",
+                    who.lang.tr().field_enterprise_out_of_scope(),
+                ));
+            }
             Ok(e) => enterprise = Some(e),
             Err(field) => errors.push(field),
         }
