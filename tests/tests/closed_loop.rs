@@ -429,6 +429,18 @@ async fn two_servers_run_the_jobs_and_each_item_is_handled_exactly_once_postgres
     two_workers(Engine::Postgres).await;
 }
 
+/// The officer acknowledges the notice and submits the fix with an after-photo.
+async fn acknowledge_and_fix(officer: &Browser, page: &str) {
+    officer.act(&format!("{page}/acknowledge"), &[]).await;
+    let res = officer
+        .post_multipart(
+            &format!("{page}/rectification"),
+            rectification("已加装防护栏"),
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn extensions_only_while_the_fix_is_awaited_and_triage_attaches_only_what_it_covers() {
     let app = spawn_app_at_start(Engine::Sqlite).await.unwrap();
@@ -442,17 +454,7 @@ async fn extensions_only_while_the_fix_is_awaited_and_triage_attaches_only_what_
     let done = app.file(people.officer_enterprise, false).await;
     up_to_notice(&app, &inspector, &done).await;
     let page = format!("/enterprise/reports/{}", done.id);
-    officer.act(&format!("{page}/acknowledge"), &[]).await;
-    assert_eq!(
-        officer
-            .post_multipart(
-                &format!("{page}/rectification"),
-                rectification("已加装防护栏")
-            )
-            .await
-            .status(),
-        303
-    );
+    acknowledge_and_fix(&officer, &page).await;
     let late = officer
         .post(
             &format!("{page}/extension"),
@@ -477,17 +479,7 @@ async fn extensions_only_while_the_fix_is_awaited_and_triage_attaches_only_what_
     let due = union_view(&inspector, &asked).await["fix_due_at"]
         .as_i64()
         .unwrap();
-    officer.act(&format!("{page}/acknowledge"), &[]).await;
-    assert_eq!(
-        officer
-            .post_multipart(
-                &format!("{page}/rectification"),
-                rectification("已加装防护栏")
-            )
-            .await
-            .status(),
-        303
-    );
+    acknowledge_and_fix(&officer, &page).await;
     let decide = inspector
         .post(
             &format!("/union/reports/{}/extension", asked.id),

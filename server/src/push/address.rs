@@ -21,6 +21,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use url::{Host, Url};
 
+/// Longest push endpoint URL accepted.
+pub const MAX_ENDPOINT_CHARS: usize = 1024;
+
 /// Why an endpoint is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {
@@ -31,23 +34,18 @@ pub enum Refused {
 }
 
 /// The endpoint as a URL, when a device may subscribe with it.
-pub fn endpoint(endpoint: &str, max_chars: usize, allow_local: bool) -> Result<Url, Refused> {
-    checked(endpoint, max_chars, allow_local, true)
+pub fn endpoint(endpoint: &str, allow_local: bool) -> Result<Url, Refused> {
+    checked(endpoint, allow_local, true)
 }
 
 /// The endpoint as a URL, when the worker may connect to it: as [`endpoint`], except that a
 /// name is left to the resolver ([`PublicOnly`]), which sees what it resolves to now.
-pub fn connectable(endpoint: &str, max_chars: usize, allow_local: bool) -> Result<Url, Refused> {
-    checked(endpoint, max_chars, allow_local, false)
+pub fn connectable(endpoint: &str, allow_local: bool) -> Result<Url, Refused> {
+    checked(endpoint, allow_local, false)
 }
 
-fn checked(
-    endpoint: &str,
-    max_chars: usize,
-    allow_local: bool,
-    check_names: bool,
-) -> Result<Url, Refused> {
-    if endpoint.chars().count() > max_chars {
+fn checked(endpoint: &str, allow_local: bool, check_names: bool) -> Result<Url, Refused> {
+    if endpoint.chars().count() > MAX_ENDPOINT_CHARS {
         return Err(Refused::Malformed);
     }
     let url = Url::parse(endpoint).map_err(|_| Refused::Malformed)?;
@@ -171,7 +169,7 @@ pub fn refused_by_resolver(e: &(dyn std::error::Error + 'static)) -> bool {
 mod tests {
     use super::*;
 
-    const MAX: usize = 1024;
+    const MAX: usize = MAX_ENDPOINT_CHARS;
 
     #[test]
     fn endpoints_must_be_https_on_public_hosts() {
@@ -181,7 +179,7 @@ mod tests {
             "https://8.8.8.8/x",
             "https://[2606:4700::1111]/x",
         ] {
-            assert!(endpoint(ok, MAX, false).is_ok(), "{ok}");
+            assert!(endpoint(ok, false).is_ok(), "{ok}");
         }
         for (bad, why) in [
             ("http://fcm.googleapis.com/x", Refused::Malformed),
@@ -219,18 +217,18 @@ mod tests {
             ("https://db.internal/x", Refused::NotPublic),
             ("https://printer.local/x", Refused::NotPublic),
         ] {
-            assert_eq!(endpoint(bad, MAX, false).err(), Some(why), "{bad}");
+            assert_eq!(endpoint(bad, false).err(), Some(why), "{bad}");
         }
         let long = format!("https://push.example/{}", "a".repeat(MAX));
-        assert_eq!(endpoint(&long, MAX, false).err(), Some(Refused::Malformed));
+        assert_eq!(endpoint(&long, false).err(), Some(Refused::Malformed));
         // At connection time a name goes to the resolver; an address is judged here.
-        assert!(connectable("https://vm:8443/x", MAX, false).is_ok());
+        assert!(connectable("https://vm:8443/x", false).is_ok());
         assert_eq!(
-            connectable("https://0x7f.0.0.1/x", MAX, false).err(),
+            connectable("https://0x7f.0.0.1/x", false).err(),
             Some(Refused::NotPublic)
         );
-        assert!(endpoint("http://127.0.0.1:8080/push/1", MAX, true).is_ok());
-        assert!(endpoint("https://vm:8443/x", MAX, true).is_ok());
+        assert!(endpoint("http://127.0.0.1:8080/push/1", true).is_ok());
+        assert!(endpoint("https://vm:8443/x", true).is_ok());
     }
 
     #[tokio::test]

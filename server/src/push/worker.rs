@@ -16,7 +16,6 @@
 //! The rows themselves — the claim and the outcomes — are written by [`crate::store::push`].
 
 use super::{address, ece, vapid::VapidKey};
-use crate::actions::alerts::MAX_ENDPOINT_CHARS;
 use crate::store::push::{self as store, Claimed};
 use app::backend::{alerts::origin_of, clock::SharedClock, Db};
 use std::{
@@ -264,9 +263,7 @@ impl Pusher {
         let endpoint = &device.endpoint;
         // Checked again here: a row written before the rules (or by hand) is not trusted, and an
         // address in the URL never reaches the resolver.
-        if let Err(refused) =
-            address::connectable(endpoint, MAX_ENDPOINT_CHARS, self.config.allow_local)
-        {
+        if let Err(refused) = address::connectable(endpoint, self.config.allow_local) {
             return Outcome::Gone(format!("endpoint refused: {refused:?}, removed"));
         }
         let keys = match ece::ClientKeys::parse(&device.p256dh, &device.auth) {

@@ -18,8 +18,7 @@ use serde::Deserialize;
 use std::future::Future;
 use uuid::Uuid;
 
-/// Longest push endpoint URL accepted.
-pub const MAX_ENDPOINT_CHARS: usize = 1024;
+pub use crate::push::address::MAX_ENDPOINT_CHARS;
 /// Longest `User-Agent` kept with a device (to tell the devices apart on the account page).
 pub const MAX_USER_AGENT_CHARS: usize = 300;
 
@@ -55,7 +54,7 @@ pub async fn subscribe(
     let sub = read.await?;
     let t = who.lang.tr();
     let mut fields = Vec::new();
-    if address::endpoint(&sub.endpoint, MAX_ENDPOINT_CHARS, state.push_allow_http).is_err() {
+    if address::endpoint(&sub.endpoint, state.push_allow_http).is_err() {
         fields.push(FieldError::new("endpoint", t.push_err_endpoint()));
     }
     let keys = sub.keys.unwrap_or_default();
