@@ -6,6 +6,7 @@ use crate::{
     pages::{
         admin::{
             AdminEnterprisePage, AdminEnterprisesPage, AdminUserPage, AdminUsersPage, AuditPage,
+            DeliveriesPage,
         },
         alerts::{AlertDetailPage, AlertsPage},
         enterprise::{EnterpriseQueuePage, EnterpriseReportPage},
@@ -173,6 +174,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/enterprises") view=AdminEnterprisesPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/enterprises/:id") view=AdminEnterprisePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/deliveries") view=DeliveriesPage ssr=SsrMode::Async/>
                     // Data pages wait for their data: the whole page arrives at once and works
                     // without JavaScript.
                     <Route path=path!("/r") view=ReceiptPage ssr=SsrMode::Async/>

@@ -457,13 +457,34 @@ pub struct DeliveryView {
     pub officer: String,
     pub enterprise: String,
     pub district: String,
-    /// `inbox` or `push`.
+    /// `inbox`, `push` or `sms`.
     pub channel: String,
     /// `pending`, `sent`, `failed` or `acknowledged`.
     pub state: String,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub sent_at: Option<i64>,
+    /// When the provider's receipt said the phone received it (text messages).
+    pub delivered_at: Option<i64>,
+}
+
+/// One push or text-message delivery of any notification, for the admin's delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct DeliveryRow {
+    /// When the notification was written.
+    pub at: i64,
+    pub recipient: String,
+    /// The notification's kind (`urgent`, `notice`, `alert`, …).
+    pub kind: String,
+    pub title: String,
+    /// `push` or `sms`.
+    pub channel: String,
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub sent_at: Option<i64>,
+    pub delivered_at: Option<i64>,
 }
 
 /// The admin's view of one alert.

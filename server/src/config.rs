@@ -244,6 +244,85 @@ pub struct Settings {
     )]
     pub push_allow_http: bool,
 
+    /// The site's address as people open it (`https://aq.example.cn`): the short links in text
+    /// messages start with it. [default: http://<host>:<port>]
+    #[arg(long, env = "SAFESNAP_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Who sends text messages: `dev` (the server log; the default) or `aliyun` (Alibaba
+    /// Cloud SMS, with the `SAFESNAP_ALIYUN_*` settings and `SAFESNAP_SMS_TEMPLATES`).
+    #[arg(
+        long,
+        env = "SAFESNAP_SMS_PROVIDER",
+        default_value = "dev",
+        global = true
+    )]
+    pub sms_provider: String,
+
+    /// The sign name (签名) approved for the deployment's text messages.
+    #[arg(
+        long,
+        env = "SAFESNAP_SMS_SIGN_NAME",
+        default_value = "安全随手拍",
+        global = true
+    )]
+    pub sms_sign_name: String,
+
+    /// The provider's approved template codes, `NAME=CODE,…`, for `register_code`,
+    /// `reset_code`, `already_registered` and each kind sent by SMS (`urgent`, `notice`,
+    /// `overdue`, `escalated`, `alert_red`, …; `other` for a kind without its own text).
+    #[arg(
+        long,
+        env = "SAFESNAP_SMS_TEMPLATES",
+        default_value = "",
+        global = true
+    )]
+    pub sms_templates: String,
+
+    /// The notification kinds that also go by text message (comma-separated; empty: none).
+    #[arg(long, env = "SAFESNAP_SMS_KINDS", default_value = crate::sms::channels::DEFAULT_SMS_KINDS, global = true)]
+    pub sms_kinds: String,
+
+    /// Text messages one phone number may get in an hour (more wait; none is dropped).
+    #[arg(long, env = "SAFESNAP_SMS_PER_PHONE_PER_HOUR", default_value_t = crate::sms::worker::DEFAULT_SMS_PER_PHONE_PER_HOUR, global = true)]
+    pub sms_per_phone_per_hour: u32,
+
+    /// The secret last part of the delivery-receipt address given to the provider
+    /// (`/hooks/sms/aliyun/<token>`); unset: receipts are not accepted.
+    #[arg(
+        long,
+        env = "SAFESNAP_SMS_RECEIPT_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub sms_receipt_token: Option<String>,
+
+    /// Alibaba Cloud SMS: the API address (the tests point it at their stand-in).
+    #[arg(long, env = "SAFESNAP_ALIYUN_SMS_ENDPOINT", default_value = crate::sms::aliyun::DEFAULT_ENDPOINT, global = true)]
+    pub aliyun_sms_endpoint: String,
+
+    /// Alibaba Cloud SMS: the region of the calls.
+    #[arg(
+        long,
+        env = "SAFESNAP_ALIYUN_REGION",
+        default_value = "cn-hangzhou",
+        global = true
+    )]
+    pub aliyun_region: String,
+
+    /// Alibaba Cloud: the AccessKey ID (a RAM user allowed only `dysms:SendSms`).
+    #[arg(long, env = "SAFESNAP_ALIYUN_ACCESS_KEY_ID", global = true)]
+    pub aliyun_access_key_id: Option<String>,
+
+    /// Alibaba Cloud: the AccessKey secret.
+    #[arg(
+        long,
+        env = "SAFESNAP_ALIYUN_ACCESS_KEY_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub aliyun_access_key_secret: Option<String>,
+
     /// CAP `sender` of the alerts issued here (no spaces or commas).
     #[arg(
         long,
@@ -339,6 +418,8 @@ pub enum ConfigError {
     FileValue { path: String, message: String },
     #[error("SAFESNAP_SECRET_KEY must be at least 64 hexadecimal characters (generate one with `openssl rand -hex 32`)")]
     BadSecret,
+    #[error("text messages: {0}")]
+    Sms(String),
 }
 
 /// Parses the process's arguments and environment, then fills unset values from the config file.
@@ -486,6 +567,8 @@ pub struct Config {
     pub heat: CityRules,
     pub push: crate::push::PushConfig,
     pub push_allow_http: bool,
+    /// Text messages: the provider, the texts' sign and links, which kinds, the receipt token.
+    pub sms: SmsSettings,
     pub alert_sender: String,
     pub alert_sender_name: String,
     /// The decode budget, in bytes.
@@ -548,6 +631,7 @@ impl Config {
                 allow_local: s.push_allow_http,
             },
             push_allow_http: s.push_allow_http,
+            sms: SmsSettings::from_settings(s)?,
             alert_sender: s.alert_sender.clone(),
             alert_sender_name: s.alert_sender_name.clone(),
             decode_budget: s.decode_budget_mb.saturating_mul(1 << 20),
@@ -586,11 +670,115 @@ impl Config {
             },
             // The tests' push service listens on loopback over plain HTTP.
             push_allow_http: true,
+            sms: SmsSettings::default(),
             alert_sender: "safesnap.test".into(),
             alert_sender_name: "郑州市总工会".into(),
             decode_budget: crate::photos::budget::DEFAULT_DECODE_BUDGET_MB << 20,
             limits: crate::limits::Limits::default(),
         }
+    }
+}
+
+/// Who sends text messages.
+#[derive(Debug, Clone, Default)]
+pub enum SmsProvider {
+    /// The development gateway: the server log.
+    #[default]
+    Dev,
+    Aliyun(crate::sms::aliyun::AliyunConfig),
+}
+
+/// Text-message settings.
+#[derive(Debug, Clone)]
+pub struct SmsSettings {
+    pub provider: SmsProvider,
+    pub sign_name: String,
+    /// `None`: `http://` and the address bound.
+    pub public_url: Option<String>,
+    pub channels: crate::sms::channels::Channels,
+    pub per_phone_per_hour: u32,
+    pub receipt_token: Option<String>,
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        SmsSettings {
+            provider: SmsProvider::Dev,
+            sign_name: "安全随手拍".into(),
+            public_url: None,
+            channels: Default::default(),
+            per_phone_per_hour: crate::sms::worker::DEFAULT_SMS_PER_PHONE_PER_HOUR,
+            receipt_token: None,
+        }
+    }
+}
+
+/// Receipt tokens shorter than this are refused (the address is the only lock on the door).
+pub const MIN_RECEIPT_TOKEN_CHARS: usize = 24;
+
+impl SmsSettings {
+    fn from_settings(s: &Settings) -> Result<SmsSettings, ConfigError> {
+        let bad = |m: String| ConfigError::Sms(m);
+        let channels = crate::sms::channels::Channels::parse(&s.sms_kinds);
+        let templates = crate::sms::channels::Templates::parse(&s.sms_templates)
+            .map_err(|e| bad(format!("SAFESNAP_SMS_TEMPLATES: {e}")))?;
+        let provider = match s.sms_provider.trim() {
+            "" | "dev" => SmsProvider::Dev,
+            "aliyun" => {
+                let (Some(id), Some(secret)) =
+                    (&s.aliyun_access_key_id, &s.aliyun_access_key_secret)
+                else {
+                    return Err(bad("SAFESNAP_SMS_PROVIDER=aliyun needs SAFESNAP_ALIYUN_ACCESS_KEY_ID and SAFESNAP_ALIYUN_ACCESS_KEY_SECRET".into()));
+                };
+                if s.public_url.is_none() {
+                    return Err(bad("SAFESNAP_SMS_PROVIDER=aliyun needs SAFESNAP_PUBLIC_URL (the address the texts' links open, https://…)".into()));
+                }
+                let missing = templates.missing(&channels);
+                if !missing.is_empty() {
+                    return Err(bad(format!(
+                        "SAFESNAP_SMS_TEMPLATES has no template code for: {} (give each as NAME=SMS_CODE)",
+                        missing.join(", ")
+                    )));
+                }
+                SmsProvider::Aliyun(crate::sms::aliyun::AliyunConfig {
+                    endpoint: s.aliyun_sms_endpoint.clone(),
+                    access_key_id: id.clone(),
+                    access_key_secret: secret.clone(),
+                    sign_name: s.sms_sign_name.clone(),
+                    templates,
+                    region: s.aliyun_region.clone(),
+                })
+            }
+            other => {
+                return Err(bad(format!(
+                    "SAFESNAP_SMS_PROVIDER `{other}` is not `dev` or `aliyun`"
+                )))
+            }
+        };
+        if let Some(t) = &s.sms_receipt_token {
+            if t.chars().count() < MIN_RECEIPT_TOKEN_CHARS
+                || !t
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(bad(format!("SAFESNAP_SMS_RECEIPT_TOKEN must be at least {MIN_RECEIPT_TOKEN_CHARS} letters, digits, - or _ (generate one with `openssl rand -hex 16`)")));
+            }
+        }
+        if let Some(u) = &s.public_url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                return Err(bad(
+                    "SAFESNAP_PUBLIC_URL must start with https:// (or http://)".into(),
+                ));
+            }
+        }
+        Ok(SmsSettings {
+            provider,
+            sign_name: s.sms_sign_name.clone(),
+            public_url: s.public_url.clone(),
+            channels,
+            per_phone_per_hour: s.sms_per_phone_per_hour,
+            receipt_token: s.sms_receipt_token.clone(),
+        })
     }
 }
 

@@ -174,7 +174,7 @@ pub async fn guard(uploads: Uploads, req: Request, next: Next) -> Response {
         Ok(bytes) => bytes,
         Err(BodyFault::TooLarge) => return too_large(&parts),
         Err(BodyFault::Slow) => {
-            tracing::info!(path = %parts.uri.path(), "request body too slow: 408");
+            tracing::info!(path = %crate::telemetry::path_for_log(parts.uri.path()), "request body too slow: 408");
             return closing(refuse(&parts, AppError::Timeout));
         }
         Err(BodyFault::Broken) => {
@@ -226,7 +226,7 @@ async fn upload_place(uploads: &Uploads) -> Result<tokio::sync::OwnedSemaphorePe
 }
 
 fn busy(parts: &Parts, limits: &Limits) -> Response {
-    tracing::warn!(path = %parts.uri.path(), "uploads at their limit: answering busy");
+    tracing::warn!(path = %crate::telemetry::path_for_log(parts.uri.path()), "uploads at their limit: answering busy");
     refuse(
         parts,
         AppError::Busy(limits.upload_wait.max(Duration::from_secs(5))),

@@ -69,7 +69,7 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
     if refuse {
         let (parts, _) = req.into_parts();
         let t = lang_of(&parts).tr();
-        tracing::warn!(path = %parts.uri.path(), "refused a cross-site request");
+        tracing::warn!(path = %crate::telemetry::path_for_log(parts.uri.path()), "refused a cross-site request");
         // JSON under /api/ (as the document says), a line of text elsewhere.
         return crate::limits::refuse(
             &parts,

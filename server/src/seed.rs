@@ -434,7 +434,7 @@ pub async fn seed_demo_users(
     let mut plan: Vec<(&str, Option<&str>, &str, &str, Grants)> = vec![
         (
             "admin",
-            None,
+            Some("13703710001"),
             "市总工会 刘主任",
             "union admin, whole city",
             Grants {
@@ -444,7 +444,7 @@ pub async fn seed_demo_users(
         ),
         (
             "jinshui-admin",
-            None,
+            Some("13703710002"),
             "金水区总工会 陈部长",
             "union admin, 金水区",
             Grants {
@@ -454,7 +454,7 @@ pub async fn seed_demo_users(
         ),
         (
             "inspector",
-            None,
+            Some("13703710003"),
             "王检查员",
             "inspector, 金水区 (all industries but coal)",
             Grants {
@@ -464,7 +464,7 @@ pub async fn seed_demo_users(
         ),
         (
             "inspector-zhongyuan",
-            None,
+            Some("13703710004"),
             "孙检查员",
             "inspector, 中原区",
             Grants {
@@ -476,7 +476,7 @@ pub async fn seed_demo_users(
     if !mines.is_empty() {
         plan.push((
             "mine-supervisor",
-            None,
+            Some("13703710005"),
             "李监督员",
             "coal-mine supervisor, 新密 mines",
             Grants {
@@ -488,7 +488,7 @@ pub async fn seed_demo_users(
     if let Some(e) = first("410105", "construction").await? {
         plan.push((
             "officer",
-            None,
+            Some("13703710006"),
             "张安全员",
             "enterprise officer, a 金水区 construction firm",
             Grants {
@@ -500,7 +500,7 @@ pub async fn seed_demo_users(
     if let Some(e) = first("410102", "manufacturing").await? {
         plan.push((
             "officer-zhongyuan",
-            None,
+            Some("13703710007"),
             "周安全员",
             "enterprise officer, a 中原区 factory",
             Grants {
@@ -520,7 +520,10 @@ pub async fn seed_demo_users(
     for (login, phone, name, who, grants) in plan {
         let phone = phone.and_then(|p| PhoneNumber::parse(p).ok());
         let new = NewUser {
-            username: phone.is_none().then(|| login.to_string()),
+            // Staff sign in by name; their phone is where urgent notices go by text message.
+            username: PhoneNumber::parse(login)
+                .is_err()
+                .then(|| login.to_string()),
             phone,
             display_name: name.to_string(),
             password: Secret::new(DEMO_PASSWORD),

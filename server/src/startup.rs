@@ -61,6 +61,8 @@ pub enum StartupError {
     Admin(String),
     #[error("cannot prepare Web Push: {0}")]
     Push(String),
+    #[error("cannot prepare text messages: {0}")]
+    Sms(String),
     #[error("cannot listen on {addr}: address already in use (stop the other process or choose another port with SAFESNAP_PORT)")]
     PortInUse { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source} (check SAFESNAP_HOST and SAFESNAP_PORT)")]
@@ -200,6 +202,26 @@ impl Application {
         let mut page_options = leptos.clone();
         page_options.site_pkg_dir = assets.pkg_dir().into();
 
+        crate::sms::channels::configure(config.sms.channels.clone());
+        let sms: Arc<dyn crate::sms::SmsGateway> = match &config.sms.provider {
+            crate::config::SmsProvider::Dev => Arc::new(crate::sms::DevGateway::default()),
+            crate::config::SmsProvider::Aliyun(c) => {
+                Arc::new(crate::sms::aliyun::AliyunSms::new(c.clone()).map_err(StartupError::Sms)?)
+            }
+        };
+        let sms_worker = Arc::new(crate::sms::worker::SmsWorker::new(
+            sms.clone(),
+            vault.clone(),
+            crate::sms::worker::SmsConfig {
+                sign_name: config.sms.sign_name.clone(),
+                public_url: config
+                    .sms
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{addr}")),
+                per_phone_per_hour: config.sms.per_phone_per_hour,
+            },
+        ));
         let state = AppState {
             leptos,
             page_options,
@@ -220,7 +242,9 @@ impl Application {
             cursor_key: CursorKey::from_secret(&secret_key),
             sign_in: crate::store::sessions::SignInKeys::from_secret(&secret_key),
             receipts,
-            sms: Arc::new(crate::sms::DevGateway::default()),
+            sms,
+            sms_worker,
+            sms_receipt_token: config.sms.receipt_token.clone(),
             deadlines: config.deadlines,
             retention_ms: config.retention_ms,
             secure_cookies: config.secure_cookies,
@@ -269,6 +293,12 @@ impl Application {
                 .clone()
                 .spawn(self.state.db.clone(), self.state.clock.clone())
         });
+        let texts = self.jobs_interval.map(|_| {
+            self.state
+                .sms_worker
+                .clone()
+                .spawn(self.state.db.clone(), self.state.clock.clone())
+        });
         let limits = self.state.uploads.limits.clone();
         let result = crate::limits::serve(self.listener, self.router, &limits, shutdown).await;
         if let Some(jobs) = jobs {
@@ -276,6 +306,9 @@ impl Application {
         }
         if let Some(pushes) = pushes {
             pushes.abort();
+        }
+        if let Some(texts) = texts {
+            texts.abort();
         }
         db.close().await;
         result

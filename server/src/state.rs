@@ -53,6 +53,10 @@ pub struct AppState {
     pub alert_sender_name: String,
     /// Sends text messages (the development gateway until a provider is configured).
     pub sms: Arc<dyn crate::sms::SmsGateway>,
+    /// Sends queued text-message deliveries (its worker runs with the background jobs).
+    pub sms_worker: Arc<crate::sms::worker::SmsWorker>,
+    /// The secret last part of the SMS provider's delivery-receipt address (`None`: no receipts).
+    pub sms_receipt_token: Option<String>,
     /// Sends queued Web Push deliveries (its worker runs with the background jobs).
     pub pusher: Arc<crate::push::Pusher>,
     /// Accept `http://` push endpoints (a push service on the local network, for tests).

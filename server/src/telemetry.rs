@@ -42,7 +42,9 @@ where
 /// `/api/v1/receipts/{code}…`) cannot tie a request to a report. Addresses and phone numbers
 /// are never logged at all.
 pub fn path_for_log(path: &str) -> String {
-    for prefix in ["/r/", "/api/v1/receipts/"] {
+    // The SMS provider's receipt address carries its secret token; a short link's code leads
+    // to a page.
+    for prefix in ["/r/", "/api/v1/receipts/", "/hooks/sms/aliyun/", "/n/"] {
         if let Some(rest) = path.strip_prefix(prefix) {
             let after = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
             return format!("{prefix}…{after}");
@@ -58,6 +60,10 @@ mod tests {
     #[test]
     fn receipt_codes_are_not_logged() {
         assert_eq!(path_for_log("/r/ABCDEFGHJK0"), "/r/…");
+        assert_eq!(
+            path_for_log("/hooks/sms/aliyun/secret-token"),
+            "/hooks/sms/aliyun/…"
+        );
         assert_eq!(path_for_log("/r/ABCD-EFGH-JK0/confirm"), "/r/…/confirm");
         assert_eq!(
             path_for_log("/api/v1/receipts/ABCDEFGHJK0/messages"),

@@ -16,6 +16,7 @@ pub mod people;
 mod pg;
 pub mod photos;
 pub mod push;
+pub mod sms;
 pub mod submit;
 pub mod web;
 

@@ -308,6 +308,30 @@ impl TestApp {
         self.file_report(&report).await
     }
 
+    /// As `inspector`: grades a report ordinary and sends its rectification notice, due in a
+    /// week.
+    pub async fn grade_and_notice(&self, inspector: &Browser, report: &Filed) {
+        inspector
+            .act(
+                &format!("/union/reports/{}/grade", report.id),
+                &[("grade", "ordinary"), ("note", "已核实")],
+            )
+            .await;
+        let due = app::components::page::date_of(self.now() + 7 * 24 * 3600 * 1000);
+        inspector
+            .act(
+                &format!("/union/reports/{}/notice", report.id),
+                &[
+                    ("responsible_person", "项目经理 张三"),
+                    ("measures", "立即在3号楼东侧加装临边防护栏和安全网"),
+                    ("deadline", &due),
+                    ("standard", "JGJ 80-2016 建筑施工高处作业安全技术规范"),
+                    ("acceptance_person", "公司安全部 李四"),
+                ],
+            )
+            .await;
+    }
+
     pub async fn file_report(&self, report: &crate::submit::Report) -> Filed {
         let res = self.submit(report).await;
         assert_eq!(res.status(), 201, "the report was refused");

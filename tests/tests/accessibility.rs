@@ -9,7 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-use app::{components::page::date_of, domain::time::LocalTime};
+use app::domain::time::LocalTime;
 use chromiumoxide::cdp::browser_protocol::{
     dom::SetFileInputFilesParams,
     emulation::SetDeviceMetricsOverrideParams,
@@ -24,7 +24,6 @@ use serde_json::Value;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
-const DAY: i64 = 24 * 3600 * 1000;
 const HOUR: i64 = 3600 * 1000;
 
 /// Signs in through the account page's form, as a person would.
@@ -99,24 +98,7 @@ async fn fill(app: &TestApp) -> (Filed, String) {
     let people = app.people().await;
     let report = app.file(people.officer_enterprise, true).await;
     let inspector = app.signed_in("inspector").await;
-    inspector
-        .act(
-            &format!("/union/reports/{}/grade", report.id),
-            &[("grade", "ordinary"), ("note", "已核实")],
-        )
-        .await;
-    inspector
-        .act(
-            &format!("/union/reports/{}/notice", report.id),
-            &[
-                ("responsible_person", "项目经理 张三"),
-                ("measures", "立即在3号楼东侧加装临边防护栏和安全网"),
-                ("deadline", &date_of(app.now() + 7 * DAY)),
-                ("standard", "JGJ 80-2016 建筑施工高处作业安全技术规范"),
-                ("acceptance_person", "公司安全部 李四"),
-            ],
-        )
-        .await;
+    app.grade_and_notice(&inspector, &report).await;
     let res = app
         .visitor()
         .post(

@@ -23,3 +23,4 @@ mod queue;
 mod reports;
 mod routing;
 mod shell;
+mod texts;

@@ -18,3 +18,28 @@ pub async fn recent(db: &Db, limit: i64) -> Result<Vec<Row>, sqlx::Error> {
     .await
     })
 }
+
+/// The newest push and text-message deliveries, newest first: of every notification (`district`
+/// `None`), or of those about a district's reports. Never what a reporter was told.
+pub async fn deliveries(
+    db: &Db,
+    district: Option<&str>,
+    limit: i64,
+) -> Result<Vec<crate::views::DeliveryRow>, sqlx::Error> {
+    db_run!(db, |pool| {
+        sqlx::query_as(
+            "SELECT n.created_at AS at, u.display_name AS recipient, n.kind, n.title, d.channel,
+                    d.state, d.attempts, d.last_error, d.sent_at, d.delivered_at
+             FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+             JOIN users u ON u.id = n.user_id
+             LEFT JOIN reports r ON r.id = n.report_id
+             WHERE d.channel IN ('push', 'sms') AND n.kind <> 'reporter'
+               AND ($2 IS NULL OR r.district_code = $2)
+             ORDER BY n.created_at DESC, d.id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .bind(district)
+        .fetch_all(pool)
+        .await
+    })
+}

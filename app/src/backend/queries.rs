@@ -296,6 +296,24 @@ pub async fn audit_log(
     })
 }
 
+/// The newest push and text-message deliveries, for the admins (who read the audit log): the
+/// city's admins see every one, a district's those about its reports.
+pub async fn delivery_log(
+    db: &Db,
+    actor: Option<&Actor>,
+) -> Result<Access<Vec<crate::views::DeliveryRow>>, sqlx::Error> {
+    Ok(match decide(actor, Action::ReadAuditLog, &Object::None) {
+        Decision::Allow => {
+            let district = actor.and_then(|a| a.admin_of.clone()).flatten();
+            Access::Ok(audit::deliveries(db, district.as_deref(), DELIVERY_LOG_ROWS).await?)
+        }
+        d => refuse(d),
+    })
+}
+
+/// Rows the admin's delivery log shows.
+pub const DELIVERY_LOG_ROWS: i64 = 200;
+
 /// One user for the admin's edit page.
 pub async fn admin_user(
     db: &Db,

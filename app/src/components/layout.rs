@@ -92,6 +92,7 @@ fn DeskNav(path: String) -> impl IntoView {
         items.push(("/admin/users", t.admin_users_title()));
         items.push(("/admin/enterprises", t.admin_enterprises_title()));
         items.push(("/admin/audit", t.admin_audit_title()));
+        items.push(("/admin/deliveries", t.admin_deliveries_title()));
     }
     // A worker's account needs no desk bar: the inbox is on 我的.
     let staff = viewer.roles.iter().any(|r| *r != Role::Worker);

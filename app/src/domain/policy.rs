@@ -53,10 +53,12 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
-    /// Whether anything is pushed to this role's devices (today: heat alerts to the enterprises'
-    /// officers). Only these roles may subscribe a device or send themselves a test push.
+    /// Whether anything is pushed to this role's devices: every desk (the reports and notices
+    /// they are told of, heat alerts to the enterprises' officers). Not a worker: a worker's
+    /// phone may be shared, and what they hear of their reports is on the receipt page. Only
+    /// these roles may subscribe a device or send themselves a test push.
     pub fn receives_push(self) -> bool {
-        matches!(self, Role::EnterpriseOfficer)
+        !matches!(self, Role::Worker)
     }
 }
 
@@ -609,17 +611,21 @@ mod tests {
 
     #[test]
     fn only_roles_that_are_pushed_to_may_subscribe() {
-        assert!(decide(Some(&officer(id(100))), Action::ReceivePush, &Object::None).allowed());
         for a in [
-            actor(&[Role::Worker]),
+            officer(id(100)),
             inspector("410105", "construction"),
             admin(None),
         ] {
-            assert_eq!(
-                decide(Some(&a), Action::ReceivePush, &Object::None),
-                Decision::Deny
-            );
+            assert!(decide(Some(&a), Action::ReceivePush, &Object::None).allowed());
         }
+        assert_eq!(
+            decide(
+                Some(&actor(&[Role::Worker])),
+                Action::ReceivePush,
+                &Object::None
+            ),
+            Decision::Deny
+        );
         assert_eq!(
             decide(None, Action::ReceivePush, &Object::None),
             Decision::SignIn

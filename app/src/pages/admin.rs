@@ -16,7 +16,7 @@ use crate::{
     },
     i18n::{fill, use_lang, Lang},
     pages::me::role_label,
-    views::{AdminEnterprise, AdminUser, AuditRow, EnterpriseList, UserSummary},
+    views::{AdminEnterprise, AdminUser, AuditRow, DeliveryRow, EnterpriseList, UserSummary},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -82,6 +82,18 @@ pub async fn load_audit() -> Result<Access<Vec<AuditRow>>, ServerFnError> {
         components::page::load::internal,
     };
     queries::audit_log(&db()?, actor().as_ref())
+        .await
+        .map_err(internal)
+}
+
+#[server]
+pub async fn load_deliveries() -> Result<Access<Vec<DeliveryRow>>, ServerFnError> {
+    use crate::{
+        access::server::{actor, db},
+        backend::queries,
+        components::page::load::internal,
+    };
+    queries::delivery_log(&db()?, actor().as_ref())
         .await
         .map_err(internal)
 }
@@ -449,6 +461,41 @@ pub fn AuditPage() -> impl IntoView {
                             <td><code>{r.action.clone()}</code>{r.subject_type.clone().map(|s| format!(" · {s}"))}<br/><span class="hint detail">{r.detail.clone()}</span></td>
                             <td>{r.address.clone()}</td>
                         </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }.into_any())}
+    }
+}
+
+/// `/admin/deliveries`: the newest push and text-message deliveries of every notification, with
+/// their state, tries and the last reason a try failed.
+#[component]
+pub fn DeliveriesPage() -> impl IntoView {
+    let lang = use_lang();
+    let t = lang.tr();
+    view! {
+        <Title text=t.admin_deliveries_title()/>
+        <h1>{t.admin_deliveries_title()}</h1>
+        <p class="hint">{t.admin_deliveries_hint()}</p>
+        {suspended(load_deliveries, move |rows: Vec<DeliveryRow>| view! {
+            <table class="list deliveries">
+                <thead><tr>
+                    <th scope="col">{t.audit_when()}</th>
+                    <th scope="col">{t.admin_deliveries_recipient()}</th>
+                    <th scope="col">{t.alerts_channel()}</th>
+                    <th scope="col">{t.alerts_state()}</th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|r| {
+                        let cells = crate::pages::alerts::delivery_cells(lang, &r.channel, &r.state, r.delivered_at.is_some(), r.attempts, r.last_error.clone());
+                        view! {
+                            <tr data-state=r.state.clone() data-channel=r.channel.clone()>
+                                <td>{when(r.at)}</td>
+                                <td>{r.recipient.clone()}<br/><small class="hint">{r.title.clone()}</small></td>
+                                {cells}
+                            </tr>
+                        }
                     }).collect_view()}
                 </tbody>
             </table>

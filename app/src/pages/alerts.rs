@@ -300,22 +300,10 @@ fn dashboard_view(d: AlertDashboard, lang: Lang) -> impl IntoView {
                 </tr></thead>
                 <tbody>
                     {d.deliveries.iter().map(|x| {
-                        let state = match x.state.as_str() {
-                            "sent" => t.delivery_sent(),
-                            "failed" => t.delivery_failed(),
-                            "acknowledged" => t.delivery_acknowledged(),
-                            _ => t.delivery_pending(),
-                        };
-                        let channel = if x.channel == "push" { t.delivery_push() } else { t.delivery_inbox() };
                         view! {
                             <tr data-state=x.state.clone() data-channel=x.channel.clone()>
                                 <td>{x.officer.clone()}<br/><small class="hint">{x.enterprise.clone()}</small></td>
-                                <td>{channel}</td>
-                                <td>{state}
-                                    {(x.attempts > 1 || x.last_error.is_some()).then(|| view! {
-                                        <br/><small class="hint">{fill(t.delivery_attempts(), &[("n", &x.attempts)])}{x.last_error.clone().map(|e| format!(" · {e}"))}</small>
-                                    })}
-                                </td>
+                                {delivery_cells(lang, &x.channel, &x.state, x.delivered_at.is_some(), x.attempts, x.last_error.clone())}
                             </tr>
                         }
                     }).collect_view()}
@@ -350,5 +338,39 @@ fn dashboard_view(d: AlertDashboard, lang: Lang) -> impl IntoView {
                 </form>
             </section>
         })}
+    }
+}
+
+/// A delivery's channel and state cells: a text the provider's receipt confirmed reads as
+/// received, one without a receipt yet as handed over; the tries and the last error under it.
+pub fn delivery_cells(
+    lang: Lang,
+    channel: &str,
+    state: &str,
+    delivered: bool,
+    attempts: i32,
+    last_error: Option<String>,
+) -> impl IntoView {
+    let t = lang.tr();
+    let channel_label = match channel {
+        "push" => t.delivery_push(),
+        "sms" => t.delivery_sms(),
+        _ => t.delivery_inbox(),
+    };
+    let state_label = match (state, channel) {
+        ("sent", "sms") if delivered => t.delivery_received(),
+        ("sent", "sms") => t.delivery_handed_over(),
+        ("sent", _) => t.delivery_sent(),
+        ("failed", _) => t.delivery_failed(),
+        ("acknowledged", _) => t.delivery_acknowledged(),
+        _ => t.delivery_pending(),
+    };
+    view! {
+        <td>{channel_label}</td>
+        <td>{state_label}
+            {(attempts > 1 || last_error.is_some()).then(|| view! {
+                <br/><small class="hint">{fill(t.delivery_attempts(), &[("n", &attempts)])}{last_error.map(|e| format!(" · {e}"))}</small>
+            })}
+        </td>
     }
 }

@@ -122,6 +122,7 @@ pub fn desk_links(roles: &std::collections::BTreeSet<Role>, lang: Lang) -> impl 
                 <li><a class="button secondary" href="/admin/users">{t.admin_users_title()}</a></li>
                 <li><a class="button secondary" href="/admin/enterprises">{t.admin_enterprises_title()}</a></li>
                 <li><a class="button secondary" href="/admin/audit">{t.admin_audit_title()}</a></li>
+                <li><a class="button secondary" href="/admin/deliveries">{t.admin_deliveries_title()}</a></li>
             })}
         </ul>
     }

@@ -13,10 +13,14 @@
 //!   `429`: retried after the service's `Retry-After`. Anything else (5xx, timeouts, refused
 //!   connections, 4xx): retried with exponential backoff until [`MAX_PUSH_ATTEMPTS`].
 //!
-//! The rows themselves — the claim and the outcomes — are written by [`crate::store::push`].
+//! The rows themselves are read by [`crate::store::push`] and the outcomes written by
+//! [`crate::store::notifications::record`].
 
 use super::{address, ece, vapid::VapidKey};
-use crate::store::push::{self as store, Claimed};
+use crate::store::{
+    notifications::Outcome as Written,
+    push::{self as store, Claimed},
+};
 use app::backend::{alerts::origin_of, clock::SharedClock, Db};
 use std::{
     collections::HashMap,
@@ -368,14 +372,14 @@ async fn record(
     results: &[(Due, Outcome)],
     run: &mut PushRun,
 ) -> Result<(), sqlx::Error> {
-    let outcomes: Vec<(Uuid, store::Outcome)> = results
+    let outcomes: Vec<(Uuid, Written)> = results
         .iter()
         .map(|(d, outcome)| {
             let c = &d.claimed;
             let written = match outcome {
                 Outcome::Sent => {
                     run.sent += 1;
-                    store::Outcome::Sent
+                    Written::Sent { provider_ref: None }
                 }
                 Outcome::Gone(reason) => {
                     run.failed += 1;
@@ -383,21 +387,21 @@ async fn record(
                     if remove.is_some() {
                         run.removed += 1;
                     }
-                    store::Outcome::Failed {
+                    Written::Failed {
                         reason: reason.clone(),
                         remove,
                     }
                 }
                 Outcome::Retry { after, reason } if c.attempts < MAX_PUSH_ATTEMPTS => {
                     run.retried += 1;
-                    store::Outcome::Retry {
+                    Written::Retry {
                         at: now + after.as_millis() as i64,
                         reason: reason.clone(),
                     }
                 }
                 Outcome::Retry { reason, .. } | Outcome::Failed(reason) => {
                     run.failed += 1;
-                    store::Outcome::Failed {
+                    Written::Failed {
                         reason: reason.clone(),
                         remove: None,
                     }
@@ -406,7 +410,7 @@ async fn record(
             (c.id, written)
         })
         .collect();
-    store::record(db, now, &outcomes).await
+    crate::store::notifications::record(db, now, &outcomes).await
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod pages;
 pub mod photos;
 pub mod report_form;
 pub mod reporter;
+pub mod texts;
 pub mod union;
 
 use crate::{api::reports::MAX_BODY_BYTES, state::AppState};
@@ -34,6 +35,13 @@ pub fn form_routes() -> Vec<RouteEntry> {
     let uploads = || DefaultBodyLimit::max(MAX_BODY_BYTES);
     vec![
         ("GET", "/lang/{tag}", get(lang::switch)),
+        // A text message's short link, and the SMS provider's delivery receipts (`texts`).
+        ("GET", "/n/{code}", get(texts::short_link)),
+        (
+            "POST",
+            "/hooks/sms/aliyun/{token}",
+            post(texts::sms_receipts),
+        ),
         (
             "POST",
             "/report",

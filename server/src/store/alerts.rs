@@ -11,15 +11,16 @@
 //!   reminds their officers, so of several processes only one reminds, and a failure leaves it
 //!   to the next run.
 //!
-//! Telling the officers is one inbox notification each ([`queue_notification!`]) and one queued
-//! push delivery per device ([`queue_push!`]); the pushes of one alert chain share a topic, so an
+//! Telling the officers is one inbox notification each ([`queue_inbox!`]), a text message for a
+//! red alert when red alerts go by SMS ([`queue_sms!`]) and one queued push delivery per device
+//! ([`queue_push!`]); the pushes of one alert chain share a topic, so an
 //! update or a cancellation replaces the earlier notice on a phone. Also here: the reads only
 //! these writes need (a CAP message's alert, a stored cancellation, an alert's feed, the
 //! reminder job's work). Pages read alerts through `app::backend::alerts`.
 
 use crate::store::{
     audit::{self, audit_row},
-    notifications::queue_notification,
+    notifications::{queue_inbox, queue_sms},
     push::queue_push,
 };
 use app::{
@@ -131,6 +132,9 @@ impl<'a> About<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Notice {
     kind: &'static str,
+    /// What the text message is (`alert_red` for a red alert as issued; see
+    /// `crate::sms::channels`).
+    sms_kind: &'static str,
     title: String,
     link: String,
     topic: String,
@@ -148,6 +152,15 @@ fn notice(about: &About<'_>, telling: Telling, now: i64) -> Notice {
     };
     Notice {
         kind,
+        // A red alert goes as `alert_red` where that kind is texted, else as any alert.
+        sms_kind: if about.red
+            && telling == Telling::Issued
+            && crate::sms::channels::by_sms("alert_red")
+        {
+            "alert_red"
+        } else {
+            kind
+        },
         title: fill(template, &[("headline", &about.headline)]),
         link: format!("/alerts/{}", about.id),
         topic: about.chain.simple().to_string(),
@@ -230,7 +243,7 @@ macro_rules! tell_officers {
         let mut out = FanOut::default();
         for (user, outdoor) in &people {
             let text = body($rules, about, telling, *outdoor);
-            let note = queue_notification!(
+            let note = queue_inbox!(
                 $tx,
                 *user,
                 n.kind,
@@ -242,6 +255,7 @@ macro_rules! tell_officers {
                 $now
             );
             out.notifications += 1;
+            queue_sms!($tx, note, *user, n.sms_kind, $now);
             for (device, origin) in devices.get(user).map(Vec::as_slice).unwrap_or_default() {
                 queue_push!($tx, note, origin, $now, &n.topic, n.urgency, n.ttl_secs, device);
                 out.pushes += 1;

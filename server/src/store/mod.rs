@@ -16,5 +16,6 @@ pub mod receipts;
 pub mod reference;
 pub mod routing;
 pub mod sessions;
+pub mod sms;
 pub mod steps;
 pub mod users;

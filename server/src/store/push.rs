@@ -1,9 +1,10 @@
 //! Web Push storage: the devices' subscriptions (at most [`MAX_DEVICES_PER_USER`] per account),
 //! the server's own keys (`server_keys`: the VAPID key every process signs with), the push
 //! deliveries queued beside a notification ([`queue_push!`], inside the transaction that writes
-//! the notification), and the push worker's side of them: claiming the due ones ([`claim`]) and
-//! writing what the push services answered ([`record`]).
+//! the notification), and the push worker's side of them: claiming the due ones ([`claim`]);
+//! what the push services answered is written by [`crate::store::notifications::record`].
 
+use crate::store::notifications::claim_due;
 use app::{
     backend::{alerts::devices, BeginWrite, Db},
     db_run,
@@ -111,7 +112,7 @@ pub async fn test_push(db: &Db, user: Uuid, now: i64) -> Result<usize, sqlx::Err
     let devices = devices(db, user).await?;
     db_run!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        let note = crate::store::notifications::queue_notification!(
+        let note = crate::store::notifications::queue_inbox!(
             tx,
             user,
             "push_test",
@@ -190,17 +191,8 @@ impl std::fmt::Debug for Device {
     }
 }
 
-fn lock_clause(db: &Db) -> &'static str {
-    if matches!(db, Db::Postgres(_)) {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    }
-}
-
-/// Reserves up to `batch` due push deliveries for this process until `lease_until` (their next
-/// attempt moves there in the statement that selects them, so another process skips them) and
-/// reads what sending them needs.
+/// Reserves up to `batch` due push deliveries for this process until `lease_until` and reads
+/// what sending them needs.
 #[tracing::instrument(skip(db))]
 pub async fn claim(
     db: &Db,
@@ -208,24 +200,7 @@ pub async fn claim(
     lease_until: i64,
     batch: i64,
 ) -> Result<Vec<Claimed>, sqlx::Error> {
-    let claim = format!(
-        "UPDATE deliveries SET next_attempt_at = $1, attempts = attempts + 1
-         WHERE id IN (SELECT id FROM deliveries WHERE channel = 'push' AND state = 'pending'
-                      AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3{})
-         RETURNING id",
-        lock_clause(db)
-    );
-    let ids: Vec<Uuid> = db_run!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        let ids: Vec<Uuid> = sqlx::query_scalar(&claim)
-            .bind(lease_until)
-            .bind(now)
-            .bind(batch)
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok::<_, sqlx::Error>(ids)
-    })?;
+    let ids = claim_due(db, "push", now, lease_until, batch).await?;
     type Row = (
         Uuid,
         i32,
@@ -285,73 +260,4 @@ pub async fn claim(
         }
     }
     Ok(out)
-}
-
-/// What became of one claimed delivery.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The push service took it.
-    Sent,
-    /// Given up (with why); `remove`: the subscription is gone and is deleted too.
-    Failed {
-        reason: String,
-        remove: Option<Uuid>,
-    },
-    /// To be tried again at `at` (with why this try failed).
-    Retry { at: i64, reason: String },
-}
-
-/// Writes the outcomes of sent deliveries in one transaction. A delivery acknowledged (or
-/// cancelled) meanwhile keeps that state.
-#[tracing::instrument(skip_all, fields(outcomes = outcomes.len()))]
-pub async fn record(db: &Db, now: i64, outcomes: &[(Uuid, Outcome)]) -> Result<(), sqlx::Error> {
-    if outcomes.is_empty() {
-        return Ok(());
-    }
-    db_run!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        for (delivery, outcome) in outcomes {
-            match outcome {
-                Outcome::Sent => {
-                    sqlx::query(
-                        "UPDATE deliveries SET state = 'sent', sent_at = $2, last_error = NULL
-                         WHERE id = $1 AND state = 'pending'",
-                    )
-                    .bind(delivery)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Outcome::Failed { reason, remove } => {
-                    sqlx::query(
-                        "UPDATE deliveries SET state = 'failed', last_error = $2
-                         WHERE id = $1 AND state = 'pending'",
-                    )
-                    .bind(delivery)
-                    .bind(reason)
-                    .execute(&mut *tx)
-                    .await?;
-                    if let Some(subscription) = remove {
-                        sqlx::query("DELETE FROM push_subscriptions WHERE id = $1")
-                            .bind(subscription)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                }
-                Outcome::Retry { at, reason } => {
-                    sqlx::query(
-                        "UPDATE deliveries SET next_attempt_at = $2, last_error = $3
-                         WHERE id = $1 AND state = 'pending'",
-                    )
-                    .bind(delivery)
-                    .bind(at)
-                    .bind(reason)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok::<(), sqlx::Error>(())
-    })
 }

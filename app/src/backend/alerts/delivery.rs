@@ -1,6 +1,6 @@
 //! How far an alert got, for the admin: per district, the enterprises it was addressed to, how
 //! many an officer's inbox reached and how many acknowledged; and every delivery (inbox and
-//! push) of its notifications with its state, attempts and last error. Both limited to the
+//! push, text message) of its notifications with its state, attempts and last error. Both limited to the
 //! districts the admin follows.
 
 use crate::{
@@ -72,10 +72,11 @@ pub async fn deliveries(
         i32,
         Option<String>,
         Option<i64>,
+        Option<i64>,
     );
     let rows: Vec<Row> = db_run!(db, |pool| {
         sqlx::query_as(
-            "SELECT u.display_name, e.name, r.district_code, d.channel, d.state, d.attempts, d.last_error, d.sent_at
+            "SELECT u.display_name, e.name, r.district_code, d.channel, d.state, d.attempts, d.last_error, d.sent_at, d.delivered_at
              FROM notifications n
              JOIN deliveries d ON d.notification_id = n.id
              JOIN users u ON u.id = n.user_id
@@ -93,7 +94,17 @@ pub async fn deliveries(
         .into_iter()
         .filter(|r| scope.is_none_or(|s| s.contains(&r.2)))
         .map(
-            |(officer, enterprise, district, channel, state, attempts, last_error, sent_at)| {
+            |(
+                officer,
+                enterprise,
+                district,
+                channel,
+                state,
+                attempts,
+                last_error,
+                sent_at,
+                delivered_at,
+            )| {
                 DeliveryView {
                     officer,
                     enterprise,
@@ -103,6 +114,7 @@ pub async fn deliveries(
                     attempts,
                     last_error,
                     sent_at,
+                    delivered_at,
                 }
             },
         )

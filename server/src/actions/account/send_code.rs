@@ -32,21 +32,28 @@ pub async fn send_code(
         .is_some();
     let code = new_code();
     let minutes = CODE_TTL_MS / 60_000;
-    let (sent_code, text) = match (asked.purpose, has_account) {
+    let code_params = || vec![("code", code.clone()), ("minutes", minutes.to_string())];
+    let code_text = |template: &str| fill(template, &[("code", &code), ("minutes", &minutes)]);
+    let (sent_code, message) = match (asked.purpose, has_account) {
         (Purpose::Register, false) => (
             Some(code.as_str()),
-            Some(fill(
-                t.sms_register_code(),
-                &[("code", &code), ("minutes", &minutes)],
+            Some((
+                "register_code",
+                code_params(),
+                code_text(t.sms_register_code()),
             )),
         ),
-        (Purpose::Register, true) => (None, Some(t.sms_already_registered().to_string())),
+        (Purpose::Register, true) => (
+            None,
+            Some((
+                "already_registered",
+                Vec::new(),
+                t.sms_already_registered().to_string(),
+            )),
+        ),
         (Purpose::Reset, true) => (
             Some(code.as_str()),
-            Some(fill(
-                t.sms_reset_code(),
-                &[("code", &code), ("minutes", &minutes)],
-            )),
+            Some(("reset_code", code_params(), code_text(t.sms_reset_code()))),
         ),
         (Purpose::Reset, false) => (None, None),
     };
@@ -60,12 +67,15 @@ pub async fn send_code(
         now,
     )
     .await?;
-    if let (true, Some(text)) = (fresh, text) {
+    if let (true, Some((template, params, text))) = (fresh, message) {
         send_later(
             state.sms.clone(),
             Sms {
                 to: asked.phone.clone(),
+                template,
+                params,
                 text,
+                out_id: None,
             },
         );
     }
